@@ -1,0 +1,5 @@
+import sys
+
+from matd.cli import main
+
+sys.exit(main())
