@@ -1,0 +1,436 @@
+"""The detector: frames' features in; phases, sets, reps and hip sag out.
+
+Pure logic, no I/O, no wall clock: it is driven only by the frames' device time `t`,
+so a replay of a recording gives exactly the events of the live run. SIGNALS.md is
+the contract for what is reported and when.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+
+from matd.config import DetectorConfig
+from matd.detector.events import Event, make_event
+from matd.detector.pattern import Pattern, PatternFinder, Point
+from matd.features import Features
+
+IDLE, OCCUPIED, PLANK, SET = "idle", "occupied", "plank", "set"
+
+# Below this total load the mat counts as empty (a few newtons of noise or a towel).
+IDLE_LOAD_N = 40.0
+# A gap in the frames this long (device time) ends whatever was going on.
+MAX_FRAME_GAP_S = 1.5
+
+
+@dataclass
+class RepRecord:
+    n: int
+    t: float
+    depth: float
+    top_u: float
+    duration_s: float
+    partial: bool
+
+
+@dataclass
+class SagEpisode:
+    start_t: float
+    end_t: float | None = None
+    max_depth: float = 0.0
+
+
+@dataclass
+class SetRecord:
+    """One set while it runs; becomes the `set_ended` event."""
+
+    set_id: int
+    knees: bool
+    start_t: float
+    last_seen_t: float
+    reps: list[RepRecord] = field(default_factory=list)
+    sags: list[SagEpisode] = field(default_factory=list)
+    baseline_u: float | None = None
+    baseline_from: str | None = None
+    plank_samples: list[float] = field(default_factory=list)
+    left_share_sum: float = 0.0
+    left_share_n: int = 0
+    u_trace: list[tuple[float, float]] = field(default_factory=list)
+
+    def median_depth(self) -> float | None:
+        depths = [r.depth for r in self.reps]
+        return statistics.median(depths) if depths else None
+
+
+class _Smoother:
+    """First-order low-pass on device time (works at any frame rate)."""
+
+    def __init__(self, tau_s: float) -> None:
+        self.tau = tau_s
+        self.value: float | None = None
+        self.t: float | None = None
+
+    def update(self, t: float, x: float) -> float:
+        if self.value is None or self.t is None or self.tau <= 0:
+            self.value = x
+        else:
+            dt = max(t - self.t, 0.0)
+            a = 1.0 - math.exp(-dt / self.tau)
+            self.value += a * (x - self.value)
+        self.t = t
+        return self.value
+
+    def reset(self) -> None:
+        self.value = None
+        self.t = None
+
+
+class _Anchor:
+    """A slowly tracked point (the hands, the support), snapping when a limb is moved."""
+
+    SNAP_MM = 40.0
+
+    def __init__(self, tau_s: float = 1.0) -> None:
+        self.tau = tau_s
+        self.at: Point | None = None
+        self.t = 0.0
+
+    def update(self, t: float, p: Point) -> Point:
+        if self.at is None or math.dist(self.at, p) > self.SNAP_MM:
+            self.at = p
+        else:
+            a = 1.0 - math.exp(-max(t - self.t, 0.0) / self.tau)
+            self.at = (self.at[0] + a * (p[0] - self.at[0]), self.at[1] + a * (p[1] - self.at[1]))
+        self.t = t
+        return self.at
+
+    def reset(self) -> None:
+        self.at = None
+
+
+class Detector:
+    """Feed it `Features` in device-time order; it returns the events each frame raised."""
+
+    def __init__(
+        self,
+        cfg: DetectorConfig,
+        *,
+        first_set_id: int = 1,
+        person_baseline: dict[str, float] | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.finder = PatternFinder(cfg)
+        self.sag_threshold = cfg.sag_threshold_u
+        self.person_baseline = person_baseline or {}
+        self._next_set_id = first_set_id
+        self.t = 0.0
+        self._last_t: float | None = None
+        self.load = 0.0
+        self.cop: Point | None = None
+        self.pattern: Pattern | None = None
+        self.current: SetRecord | None = None
+        self.last_set: Event | None = None
+        # Pattern stability before a set starts.
+        self._pattern_since: float | None = None
+        self._pattern_knees: bool | None = None
+        self._suppress_until_gone = False
+        self._init_cycle()
+
+    # ------------------------------------------------------------ public
+
+    @property
+    def phase(self) -> str:
+        if self.current is not None:
+            return SET if self.current.reps else PLANK
+        return OCCUPIED if self.load >= IDLE_LOAD_N else IDLE
+
+    @property
+    def sag(self) -> bool:
+        return self._sag is not None
+
+    def state(self) -> dict[str, object]:
+        cur = self.current
+        return {
+            "phase": self.phase,
+            "reps": len(cur.reps) if cur else 0,
+            "partial_reps": sum(r.partial for r in cur.reps) if cur else 0,
+            "sag": self.sag,
+            "hands_share": round(self.pattern.hands_share, 3) if self.pattern else None,
+            "cop": {"x_mm": round(self.cop[0], 1), "y_mm": round(self.cop[1], 1)}
+            if self.cop
+            else None,
+            "load": round(self.load, 1),
+            "set_id": cur.set_id if cur else None,
+            "t": round(self.t, 3),
+        }
+
+    def update(self, f: Features) -> list[Event]:
+        events: list[Event] = []
+        if self._last_t is not None and f.t - self._last_t > MAX_FRAME_GAP_S and self.current:
+            # The mat went quiet (unplugged, rebooted): the set cannot have gone on unseen.
+            events += self._end_set(self.current.last_seen_t)
+        self._last_t = f.t
+        self.t = f.t
+        self.load = f.load_n
+        self.cop = f.cop
+        in_set = self.current is not None
+        pattern = self.finder.find(f.contacts, allow_one_hand=in_set)
+        if pattern is not None and in_set and self.current and pattern.knees != self.current.knees:
+            pattern = None  # resting on the knees mid-set is the pattern gone (SIGNALS.md)
+        self.pattern = pattern
+
+        if self.current is None:
+            events += self._maybe_start(f.t, pattern)
+        if self.current is not None:
+            if pattern is not None:
+                self.current.last_seen_t = f.t
+                events += self._track(f.t, pattern)
+            elif f.t - self.current.last_seen_t >= self.cfg.pattern_gone_s:
+                events += self._end_set(self.current.last_seen_t)
+        return events
+
+    def end_set(self) -> list[Event]:
+        """End the set in progress now (a user's command); the next needs a fresh start."""
+        if self.current is None:
+            return []
+        self._suppress_until_gone = True
+        return self._end_set(self.t)
+
+    def finish(self) -> list[Event]:
+        """The stream ended (end of a recording): close what is open."""
+        if self.current is None:
+            return []
+        return self._end_set(self.current.last_seen_t)
+
+    # ------------------------------------------------------------ set start/end
+
+    def _maybe_start(self, t: float, pattern: Pattern | None) -> list[Event]:
+        if pattern is None or len(pattern.hands) != 2:
+            self._pattern_since = None
+            self._suppress_until_gone = False if pattern is None else self._suppress_until_gone
+            return []
+        if self._suppress_until_gone:
+            return []
+        if self._pattern_since is None or self._pattern_knees != pattern.knees:
+            self._pattern_since = t
+            self._pattern_knees = pattern.knees
+            self._init_cycle()
+        self._feed_u(t, pattern)
+        if t - self._pattern_since < self.cfg.pattern_stable_s:
+            return []
+        self.current = SetRecord(
+            set_id=self._next_set_id,
+            knees=pattern.knees,
+            start_t=self._pattern_since,
+            last_seen_t=t,
+        )
+        self._next_set_id += 1
+        stored = self.person_baseline.get("knees" if pattern.knees else "toes")
+        if stored is not None:
+            self.current.baseline_u = stored
+            self.current.baseline_from = "calibration"
+        return [make_event("set_started", t, self.current.set_id, knees=pattern.knees)]
+
+    def _end_set(self, end_t: float) -> list[Event]:
+        cur = self.current
+        assert cur is not None
+        events: list[Event] = []
+        if self._sag is not None:
+            events.append(self._close_sag(end_t))
+        if self._pike_since is not None:
+            events.append(make_event("pike_ended", end_t, cur.set_id))
+        median = cur.median_depth()
+        partial = (
+            sum(r.depth < self.cfg.partial_fraction * median for r in cur.reps) if median else 0
+        )
+        sag_seconds = sum((s.end_t or end_t) - s.start_t for s in cur.sags)
+        balance = cur.left_share_sum / cur.left_share_n if cur.left_share_n else None
+        ended = make_event(
+            "set_ended",
+            self.t,
+            cur.set_id,
+            kind="pushup" if cur.reps else "plank",
+            knees=cur.knees,
+            reps=len(cur.reps),
+            partial_reps=int(partial),
+            duration_s=round(end_t - cur.start_t, 2),
+            sag_episodes=len(cur.sags),
+            sag_seconds=round(sag_seconds, 2),
+            baseline_u=round(cur.baseline_u, 4) if cur.baseline_u is not None else None,
+            balance={"left": round(balance, 3), "right": round(1 - balance, 3)}
+            if balance is not None
+            else None,
+        )
+        events.append(ended)
+        self.last_set = ended
+        self.current = None
+        self._pattern_since = None
+        self._init_cycle()
+        return events
+
+    # ------------------------------------------------------------ within a set
+
+    def _init_cycle(self) -> None:
+        self._u = _Smoother(self.cfg.u_smoothing_s)
+        self._hands = _Anchor()
+        self._support = _Anchor()
+        self.u: float | None = None
+        self._going_down = False
+        self._top_u: float | None = None  # lowest u of the current top phase
+        self._top_t = 0.0
+        self._peak_u = 0.0
+        self._top_level: float | None = None  # the latest estimate of u at the top
+        self._sag: SagEpisode | None = None
+        self._below_since: float | None = None
+        self._above_since: float | None = None
+        self._pike_since: float | None = None
+        self._pike_cand: float | None = None
+
+    def _feed_u(self, t: float, p: Pattern) -> float | None:
+        if len(p.hands) != 2 or self.cop is None:
+            return None  # a hand in the air: the axis and u are not to be trusted
+        h = self._hands.update(t, p.hands_at)
+        s = self._support.update(t, p.support_at)
+        ax, ay = h[0] - s[0], h[1] - s[1]
+        n2 = ax * ax + ay * ay
+        if n2 <= 0:
+            return None
+        raw = ((self.cop[0] - s[0]) * ax + (self.cop[1] - s[1]) * ay) / n2
+        self.u = self._u.update(t, raw)
+        return self.u
+
+    def _track(self, t: float, p: Pattern) -> list[Event]:
+        cur = self.current
+        assert cur is not None
+        u = self._feed_u(t, p)
+        if u is None:
+            return []
+        left = p.left_share()
+        if left is not None:
+            cur.left_share_sum += left
+            cur.left_share_n += 1
+        if not cur.u_trace or t - cur.u_trace[-1][0] >= 0.1:
+            cur.u_trace.append((round(t, 2), round(u, 4)))
+        events = self._track_reps(t, u)
+        self._track_baseline(t, u)
+        events += self._track_sag(t)
+        return events
+
+    def _track_reps(self, t: float, u: float) -> list[Event]:
+        cfg = self.cfg
+        cur = self.current
+        assert cur is not None
+        if not self._going_down:
+            if self._top_u is None or u < self._top_u:
+                self._top_u, self._top_t = u, t
+            if u - self._top_u >= cfg.rep_enter_u:
+                self._going_down = True
+                self._peak_u = u
+            elif u - self._top_u <= 0.5 * cfg.rep_enter_u:
+                # At the top u itself is the top level: it follows a sag or a recovery.
+                self._top_level = u
+            return []
+        self._peak_u = max(self._peak_u, u)
+        assert self._top_u is not None
+        swing = self._peak_u - self._top_u
+        if u > self._top_u + cfg.rep_return_fraction * swing:
+            if t - self._top_t > cfg.rep_max_s:
+                self._restart_top(u, t)  # a long hold low down is not one rep
+            return []
+        # Back at the top.
+        events: list[Event] = []
+        duration = t - self._top_t
+        if swing >= cfg.rep_min_depth_u and duration >= cfg.rep_min_s:
+            median = cur.median_depth()
+            n = len(cur.reps) + 1
+            depth = round(swing, 4)
+            partial = bool(median and swing < cfg.partial_fraction * median)
+            cur.reps.append(RepRecord(n, t, swing, self._top_u, duration, partial))
+            events.append(
+                make_event(
+                    "rep",
+                    t,
+                    cur.set_id,
+                    n=n,
+                    depth=depth,
+                    partial=partial,
+                    duration_s=round(duration, 2),
+                )
+            )
+        self._restart_top(u, t)
+        return events
+
+    def _restart_top(self, u: float, t: float) -> None:
+        self._going_down = False
+        self._top_u, self._top_t = u, t
+        self._top_level = u
+
+    def _track_baseline(self, t: float, u: float) -> None:
+        cur = self.current
+        assert cur is not None
+        if cur.baseline_u is not None:
+            return
+        cfg = self.cfg
+        if not cur.reps and not self._going_down:
+            cur.plank_samples.append(u)
+            if t - cur.start_t >= cfg.baseline_plank_s:
+                cur.baseline_u = statistics.median(cur.plank_samples)
+                cur.baseline_from = "plank"
+        elif len(cur.reps) >= cfg.baseline_reps:
+            tops = [r.top_u for r in cur.reps[: cfg.baseline_reps]]
+            cur.baseline_u = statistics.median(tops)
+            cur.baseline_from = "reps"
+
+    def _track_sag(self, t: float) -> list[Event]:
+        cur = self.current
+        assert cur is not None
+        if cur.baseline_u is None or self._top_level is None:
+            return []
+        cfg = self.cfg
+        drop = cur.baseline_u - self._top_level
+        events: list[Event] = []
+        if self._sag is None:
+            if drop >= self.sag_threshold:
+                self._below_since = self._below_since if self._below_since is not None else t
+                if t - self._below_since >= cfg.sag_confirm_s:
+                    self._sag = SagEpisode(start_t=self._below_since, max_depth=drop)
+                    cur.sags.append(self._sag)
+                    events.append(make_event("sag_started", t, cur.set_id, depth=round(drop, 4)))
+            else:
+                self._below_since = None
+        else:
+            self._sag.max_depth = max(self._sag.max_depth, drop)
+            if drop <= cfg.sag_release_u:
+                self._above_since = self._above_since if self._above_since is not None else t
+                if t - self._above_since >= cfg.sag_confirm_s:
+                    events.append(self._close_sag(t))
+            else:
+                self._above_since = None
+        # Hips piked high move u up: its own event, never a sag.
+        if -drop >= cfg.pike_threshold_u:
+            self._pike_cand = self._pike_cand if self._pike_cand is not None else t
+            if self._pike_since is None and t - self._pike_cand >= cfg.sag_confirm_s:
+                self._pike_since = t
+                events.append(make_event("pike_started", t, cur.set_id, depth=round(-drop, 4)))
+        else:
+            self._pike_cand = None
+            if self._pike_since is not None and -drop < cfg.pike_threshold_u / 2:
+                events.append(make_event("pike_ended", t, cur.set_id))
+                self._pike_since = None
+        return events
+
+    def _close_sag(self, t: float) -> Event:
+        cur = self.current
+        sag = self._sag
+        assert cur is not None and sag is not None
+        sag.end_t = t
+        self._sag = None
+        self._below_since = self._above_since = None
+        return make_event(
+            "sag_ended",
+            t,
+            cur.set_id,
+            duration_s=round(t - sag.start_t, 2),
+            max_depth=round(sag.max_depth, 4),
+        )

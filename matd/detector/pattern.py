@@ -1,0 +1,172 @@
+"""From the contacts of one frame to the push-up pattern: which are the hands, which
+the toes or knees, the body axis between them and u, the body-axis coordinate.
+
+Nothing here assumes a direction: the person may face either end, lie off centre or
+at an angle (SIGNALS.md allows up to 20° to the mat's long side). The split between
+hands and support is searched among the contacts ordered along the mat, in both
+orientations, and the candidate that fits the push-up anatomy best wins.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from matd.config import DetectorConfig
+from matd.features import Contact
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """The push-up (or knee push-up) pattern found in one frame."""
+
+    knees: bool
+    hands: tuple[Contact, ...]  # one or two palms
+    support: tuple[Contact, ...]  # toes or knees (with shins)
+    hands_at: Point  # geometric centre of the palms, mm
+    support_at: Point  # geometric centre of the toes or knees, mm
+    hands_load: float
+    support_load: float
+    stray_load: float  # load on contacts that are neither hands nor support
+
+    @property
+    def hands_share(self) -> float:
+        total = self.hands_load + self.support_load
+        return self.hands_load / total if total > 0 else 0.0
+
+    @property
+    def length_mm(self) -> float:
+        return math.dist(self.hands_at, self.support_at)
+
+    @property
+    def axis(self) -> Point:
+        """Unit vector from the support toward the hands (the way the person faces)."""
+        dx = self.hands_at[0] - self.support_at[0]
+        dy = self.hands_at[1] - self.support_at[1]
+        n = math.hypot(dx, dy) or 1.0
+        return dx / n, dy / n
+
+    def left_share(self) -> float | None:
+        """The left hand's share of the hands' load (the person's left, prone)."""
+        if len(self.hands) != 2:
+            return None
+        ax, ay = self.axis
+        a, b = self.hands
+        # Prone, facing `axis`: the person's left lies at +90° from the axis (z up).
+        side_a = -ay * (a.centroid[0] - self.hands_at[0]) + ax * (a.centroid[1] - self.hands_at[1])
+        left, right = (a, b) if side_a > 0 else (b, a)
+        total = left.load_n + right.load_n
+        return left.load_n / total if total > 0 else None
+
+
+def _centre(contacts: tuple[Contact, ...]) -> Point:
+    n = len(contacts)
+    return (
+        sum(c.centroid[0] for c in contacts) / n,
+        sum(c.centroid[1] for c in contacts) / n,
+    )
+
+
+def _along(c: Contact, axis: Point) -> float:
+    """The contact's extent along the axis, mm, from its pressure spread and bounding box."""
+    ax, ay = axis
+    sxx, sxy, syy = c.cov
+    var = ax * ax * sxx + 2 * ax * ay * sxy + ay * ay * syy
+    return 4.0 * math.sqrt(max(var, 0.0))
+
+
+class PatternFinder:
+    """Finds the push-up pattern in a frame's contacts, with thresholds from config."""
+
+    def __init__(self, cfg: DetectorConfig) -> None:
+        self.cfg = cfg
+
+    def find(self, contacts: list[Contact], *, allow_one_hand: bool = False) -> Pattern | None:
+        total = sum(c.load_n for c in contacts)
+        if total <= 0:
+            return None
+        significant = [c for c in contacts if c.load_n >= 0.015 * total]
+        if not 2 <= len(significant) <= 8:
+            return None
+        ordered = sorted(significant, key=lambda c: c.centroid[0])
+        best: tuple[float, Pattern] | None = None
+        for cut in range(1, len(ordered)):
+            low, high = tuple(ordered[:cut]), tuple(ordered[cut:])
+            for hands, support in ((low, high), (high, low)):
+                found = self._candidate(hands, support, total, allow_one_hand)
+                if found is not None and (best is None or found[0] > best[0]):
+                    best = found
+        return best[1] if best else None
+
+    def _candidate(
+        self,
+        hands: tuple[Contact, ...],
+        support: tuple[Contact, ...],
+        total: float,
+        allow_one_hand: bool,
+    ) -> tuple[float, Pattern] | None:
+        cfg = self.cfg
+        if len(hands) > 2 or len(support) > 3:
+            return None
+        if len(hands) == 1 and not allow_one_hand:
+            return None
+        hands_at, support_at = _centre(hands), _centre(support)
+        dx, dy = hands_at[0] - support_at[0], hands_at[1] - support_at[1]
+        length = math.hypot(dx, dy)
+        if length < 1.0:
+            return None
+        axis = (dx / length, dy / length)
+        # The body lies within about 20° of the mat's long side (SIGNALS.md); allow margin.
+        if abs(axis[0]) < math.cos(math.radians(cfg.max_angle_deg)):
+            return None
+        for h in hands:
+            if not (cfg.palm_min_cm2 <= h.area_cm2 <= cfg.palm_max_cm2):
+                return None
+            if _along(h, axis) > cfg.palm_max_len_mm:
+                return None
+        if len(hands) == 2:
+            a, b = hands
+            ddx = a.centroid[0] - b.centroid[0]
+            ddy = a.centroid[1] - b.centroid[1]
+            lateral = abs(-axis[1] * ddx + axis[0] * ddy)
+            along = abs(axis[0] * ddx + axis[1] * ddy)
+            if not (cfg.hands_gap_min_mm <= lateral <= cfg.hands_gap_max_mm):
+                return None
+            if along > 0.6 * lateral + 80:
+                return None  # one behind the other: a stride, not two palms
+        support_area = sum(c.area_cm2 for c in support)
+        support_len = max(_along(c, axis) for c in support)
+        if max(c.area_cm2 for c in support) > cfg.knee_max_cm2:
+            return None  # a seat, a lying body, a bag: far bigger than knees
+        knees = support_area > cfg.toes_max_cm2 or support_len > cfg.toes_max_len_mm
+        hands_load = sum(c.load_n for c in hands)
+        support_load = sum(c.load_n for c in support)
+        stray = total - hands_load - support_load
+        if stray > cfg.stray_max_share * total:
+            return None
+        share = hands_load / (hands_load + support_load)
+        if knees:
+            lo, hi = cfg.knee_length_min_m * 1000, cfg.knee_length_max_m * 1000
+            share_lo, share_hi = cfg.knee_share_min, cfg.knee_share_max
+        else:
+            lo, hi = cfg.toe_length_min_m * 1000, cfg.toe_length_max_m * 1000
+            share_lo, share_hi = cfg.toe_share_min, cfg.toe_share_max
+        if not (lo <= length <= hi):
+            return None
+        if not allow_one_hand and not (share_lo <= share <= share_hi):
+            return None
+        pattern = Pattern(
+            knees=knees,
+            hands=hands,
+            support=support,
+            hands_at=hands_at,
+            support_at=support_at,
+            hands_load=hands_load,
+            support_load=support_load,
+            stray_load=stray,
+        )
+        # Prefer the split that explains the most load with the fewest strays.
+        score = (hands_load + support_load) / total + 0.1 * len(hands)
+        return score, pattern
