@@ -47,6 +47,7 @@ class CalibrationConfig(_Section):
         0.6, gt=0, le=1, description="an empty-mat cell above this share of full scale is stuck"
     )
     contact_min_cells: int = Field(2, ge=1, description="smaller blobs are ignored as noise")
+    contact_min_kpa: float = Field(1.0, ge=0, description="cells above this pressure form contacts")
 
 
 class DetectorConfig(_Section):
