@@ -17,7 +17,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 
 class ConfigError(ValueError):
@@ -78,7 +85,7 @@ class DetectorConfig(_Section):
     rep_min_depth_u: float = Field(0.025, gt=0, description="smallest swing in u that is a rep")
     rep_return_fraction: float = Field(0.3, gt=0, lt=1, description="back within this of top")
     rep_min_s: float = Field(0.4, gt=0)
-    rep_max_s: float = Field(9.0, gt=0)
+    rep_max_s: float = Field(7.0, gt=0, description="longer down (with pauses) is no rep")
     partial_fraction: float = Field(0.6, gt=0, lt=1)
     sag_threshold_u: float = Field(0.012, gt=0, description="drop of top-u below baseline")
     sag_release_u: float = Field(0.006, ge=0, description="back within this of baseline ends it")
@@ -111,6 +118,29 @@ class MqttConfig(_Section):
     reconnect_min_s: float = Field(1.0, gt=0)
     reconnect_max_s: float = Field(60.0, gt=0)
     health_interval_s: float = Field(30.0, gt=0)
+    discovery_delay_max_s: float = Field(
+        5.0, ge=0, description="longest random wait before answering Home Assistant's birth"
+    )
+    verify_publish: bool = Field(
+        True, description="read back own topics to catch publishes an ACL silently drops"
+    )
+    verify_timeout_s: float = Field(5.0, gt=0, description="a publish not seen back is denied")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> MqttConfig:
+        if self.password is not None and self.password_file is not None:
+            raise ValueError("set password or password_file, not both")
+        if (self.password is not None or self.password_file is not None) and not self.username:
+            raise ValueError("a password needs a username")
+        if self.keyfile and not self.certfile:
+            raise ValueError("keyfile needs certfile")
+        if self.reconnect_max_s < self.reconnect_min_s:
+            raise ValueError("reconnect_max_s must not be below reconnect_min_s")
+        if not self.base_topic.strip("/") or any(c in self.base_topic for c in "+#"):
+            raise ValueError("base_topic must be a non-empty topic without wildcards")
+        if not self.discovery_prefix.strip("/") or any(c in self.discovery_prefix for c in "+#"):
+            raise ValueError("discovery_prefix must be a non-empty topic without wildcards")
+        return self
 
 
 class HttpConfig(_Section):

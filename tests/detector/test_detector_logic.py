@@ -1,0 +1,110 @@
+"""The detector's logic on hand-built contacts with exactly known u (no sensor in the way)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from matd.config import DetectorConfig
+from matd.detector import Detector
+
+from .synthetic import empty_frames, pushup_frames, rep_u
+
+
+def run(frames) -> tuple[Detector, list[dict]]:
+    det = Detector(DetectorConfig())
+    events = []
+    for f in frames:
+        events += det.update(f)
+    return det, events
+
+
+def types(events: list[dict]) -> list[str]:
+    return [e["event_type"] for e in events]
+
+
+@pytest.mark.parametrize("facing,angle", [(1, 0), (-1, 0), (1, 18), (-1, -18)])
+def test_ten_reps_counted_whatever_the_direction(facing: int, angle: float) -> None:
+    u = rep_u(0.66, 0.07, reps=10, period=2.0, start=3.0)
+    frames = itertools.chain(
+        pushup_frames(u, 26.0, facing=facing, angle_deg=angle), empty_frames(3.0, 126.0)
+    )
+    det, events = run(frames)
+    assert types(events)[0] == "set_started"
+    reps = [e for e in events if e["event_type"] == "rep"]
+    assert [r["n"] for r in reps] == list(range(1, 11))
+    assert all(0.06 < r["depth"] < 0.08 for r in reps)
+    end = events[-1]
+    assert end["event_type"] == "set_ended"
+    assert end["reps"] == 10 and end["kind"] == "pushup" and end["sag_episodes"] == 0
+    assert end["baseline_u"] == pytest.approx(0.66, abs=0.005)
+    assert end["balance"]["left"] == pytest.approx(0.5, abs=0.01)
+    assert det.phase == "idle"
+
+
+def test_set_started_after_one_second_of_stable_pattern() -> None:
+    u = rep_u(0.66, 0.07, reps=0, period=2.0, start=100)
+    _, events = run(pushup_frames(u, 5.0))
+    assert types(events) == ["set_started"]
+    assert events[0]["t"] == pytest.approx(101.0, abs=0.05)
+    assert events[0]["knees"] is False
+
+
+def test_knee_pushups_are_flagged() -> None:
+    u = rep_u(0.53, 0.05, reps=5, period=2.0, start=3.0)
+    frames = itertools.chain(pushup_frames(u, 16.0, knees=True, length_mm=800), empty_frames(3, 116))
+    _, events = run(frames)
+    assert events[0] == {**events[0], "event_type": "set_started", "knees": True}
+    assert events[-1]["reps"] == 5
+
+
+def test_sag_in_plank_raises_started_and_ended() -> None:
+    def sag(t: float) -> float:
+        return 0.03 if 6.0 <= t < 9.0 else 0.0
+
+    u = rep_u(0.66, 0.07, reps=0, period=2.0, start=100, sag=sag)
+    frames = itertools.chain(pushup_frames(u, 12.0), empty_frames(3, 112))
+    _, events = run(frames)
+    names = types(events)
+    assert names == ["set_started", "sag_started", "sag_ended", "set_ended"]
+    started = events[1]
+    assert 106.0 <= started["t"] <= 106.6
+    assert started["depth"] == pytest.approx(0.03, abs=0.005)
+    assert events[-1]["kind"] == "plank" and events[-1]["sag_episodes"] == 1
+
+
+def test_held_pike_is_not_a_sag() -> None:
+    def pike(t: float) -> float:
+        return -0.05 if 4.0 <= t < 16.0 else 0.0
+
+    u = rep_u(0.66, 0.07, reps=0, period=2.0, start=100, sag=pike)
+    frames = itertools.chain(pushup_frames(u, 20.0), empty_frames(3, 120))
+    _, events = run(frames)
+    assert "sag_started" not in types(events)
+    assert "rep" not in types(events)
+    assert types(events) == ["set_started", "pike_started", "pike_ended", "set_ended"]
+
+
+def test_sag_across_later_reps() -> None:
+    def sag(t: float) -> float:
+        return 0.025 if t >= 13.0 else 0.0
+
+    u = rep_u(0.66, 0.07, reps=8, period=2.0, start=3.0, sag=sag)
+    frames = itertools.chain(pushup_frames(u, 21.0), empty_frames(3, 121))
+    _, events = run(frames)
+    names = types(events)
+    assert names.count("rep") == 8
+    assert names.count("sag_started") == 1
+    assert events[-1]["sag_episodes"] == 1
+
+
+def test_knee_rest_over_1_5_s_splits_the_set() -> None:
+    u = rep_u(0.66, 0.07, reps=3, period=2.0, start=2.0)
+    first = pushup_frames(u, 9.0)
+    # Resting, the hips sit back over the knees: far less load on the hands than a knee push-up.
+    rest = pushup_frames(lambda t: 0.40, 3.0, knees=True, length_mm=800, t0=109.0)
+    second = pushup_frames(u, 9.0, t0=112.0)
+    _, events = run(itertools.chain(first, rest, second, empty_frames(3, 121)))
+    ended = [e for e in events if e["event_type"] == "set_ended"]
+    assert [e["reps"] for e in ended] == [3, 3]
