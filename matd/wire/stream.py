@@ -49,7 +49,10 @@ class StreamDecoder:
         self._overflowed = False
         self._last_seq: int | None = None
 
-    def feed(self, data: bytes) -> list[Message]:
+    def feed(self, data: bytes | bytearray | memoryview) -> list[Message]:
+        if not isinstance(data, bytes | bytearray):
+            # A memoryview has no .find(), and len() of one counts items, not bytes.
+            data = memoryview(data).tobytes()
         out: list[Message] = []
         self.stats.bytes += len(data)
         start = 0
