@@ -62,6 +62,7 @@ class DetectorConfig(_Section):
 
     pattern_stable_s: float = Field(1.0, gt=0, description="pattern held this long starts a set")
     pattern_gone_s: float = Field(1.5, gt=0, description="pattern gone this long ends a set")
+    limb_gap_mm: float = Field(45.0, ge=0, description="closer patches are one limb")
     max_angle_deg: float = Field(35.0, gt=0, le=90, description="body axis vs the mat's long side")
     palm_min_cm2: float = Field(30.0, ge=0)
     palm_max_cm2: float = Field(280.0, gt=0)

@@ -61,6 +61,57 @@ class Pattern:
         return left.load_n / total if total > 0 else None
 
 
+def _bbox_gap(a: Contact, b: Contact) -> float:
+    ax0, ax1, ay0, ay1 = a.bbox
+    bx0, bx1, by0, by1 = b.bbox
+    gx = max(bx0 - ax1, ax0 - bx1, 0.0)
+    gy = max(by0 - ay1, ay0 - by1, 0.0)
+    return math.hypot(gx, gy)
+
+
+def _combine(parts: list[Contact]) -> Contact:
+    if len(parts) == 1:
+        return parts[0]
+    load = sum(c.load_n for c in parts) or 1e-9
+    area = sum(c.area_cm2 for c in parts)
+    cx = sum(c.centroid[0] * c.area_cm2 for c in parts) / area
+    cy = sum(c.centroid[1] * c.area_cm2 for c in parts) / area
+    px = sum(c.cop[0] * c.load_n for c in parts) / load
+    py = sum(c.cop[1] * c.load_n for c in parts) / load
+    sxx = sum(c.load_n * (c.cov[0] + (c.cop[0] - px) ** 2) for c in parts) / load
+    syy = sum(c.load_n * (c.cov[2] + (c.cop[1] - py) ** 2) for c in parts) / load
+    sxy = sum(c.load_n * (c.cov[1] + (c.cop[0] - px) * (c.cop[1] - py)) for c in parts) / load
+    return Contact(
+        cells=sum(c.cells for c in parts),
+        area_cm2=area,
+        load_n=sum(c.load_n for c in parts),
+        centroid=(cx, cy),
+        cop=(px, py),
+        bbox=(
+            min(c.bbox[0] for c in parts),
+            max(c.bbox[1] for c in parts),
+            min(c.bbox[2] for c in parts),
+            max(c.bbox[3] for c in parts),
+        ),
+        cov=(sxx, sxy, syy),
+        peak_kpa=max(c.peak_kpa for c in parts),
+    )
+
+
+def merge_limbs(contacts: list[Contact], gap_mm: float) -> list[Contact]:
+    """Join patches that lie closer than `gap_mm`: a palm's heel and its finger pads, or a
+    contact split by a dead cell, are one limb for the pattern."""
+    groups: list[list[Contact]] = []
+    for c in contacts:
+        near = [g for g in groups if any(_bbox_gap(c, m) <= gap_mm for m in g)]
+        merged = [c]
+        for g in near:
+            merged += g
+            groups.remove(g)
+        groups.append(merged)
+    return [_combine(g) for g in groups]
+
+
 def _centre(contacts: tuple[Contact, ...]) -> Point:
     n = len(contacts)
     return (
@@ -87,7 +138,8 @@ class PatternFinder:
         total = sum(c.load_n for c in contacts)
         if total <= 0:
             return None
-        significant = [c for c in contacts if c.load_n >= 0.015 * total]
+        limbs = merge_limbs(contacts, self.cfg.limb_gap_mm)
+        significant = [c for c in limbs if c.load_n >= 0.015 * total]
         if not 2 <= len(significant) <= 8:
             return None
         ordered = sorted(significant, key=lambda c: c.centroid[0])
