@@ -265,7 +265,23 @@ def decode_payload(p: bytes) -> Message:
         board = p[_HELLO.size :]
         if any(b > 0x7F for b in board):
             raise BadPacket("length", "HELLO board name is not ASCII")
-        return Hello(*f[2:13], board=board.decode("ascii"))
+        major, minor, patch, rows, cols, row_pitch, col_pitch, adc_bits, rate, encoding, serial = f[
+            2:13
+        ]
+        return Hello(
+            major,
+            minor,
+            patch,
+            rows,
+            cols,
+            row_pitch,
+            col_pitch,
+            adc_bits,
+            rate,
+            encoding,
+            serial,
+            board.decode("ascii"),
+        )
     if kind in (MsgType.FRAME_RAW, MsgType.FRAME_SPARSE):
         return _decode_frame(p, sparse=kind == MsgType.FRAME_SPARSE)
     if kind == MsgType.LOG:

@@ -71,7 +71,7 @@ class StreamDecoder:
             self._buf.clear()
             start = end + 1
 
-    def _buffer(self, chunk: bytes) -> None:
+    def _buffer(self, chunk: bytes | bytearray) -> None:
         if self._overflowed or not chunk:
             return
         if len(self._buf) + len(chunk) > MAX_UNDELIMITED:
