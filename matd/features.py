@@ -53,17 +53,17 @@ def contacts_from_table(
     table: npt.NDArray[np.float64], cell_area_cm2: float
 ) -> list[Contact]:
     out = []
-    for row in table:
+    for row in table.tolist():  # Python floats at once: far cheaper than numpy scalars
         out.append(
             Contact(
                 cells=int(row[CELLS]),
-                area_cm2=float(row[CELLS] * cell_area_cm2),
-                load_n=float(row[LOAD]),
-                centroid=(float(row[CX]), float(row[CY])),
-                cop=(float(row[PX]), float(row[PY])),
-                bbox=(float(row[XMIN]), float(row[XMAX]), float(row[YMIN]), float(row[YMAX])),
-                cov=(float(row[SXX]), float(row[SXY]), float(row[SYY])),
-                peak_kpa=float(row[PEAK]),
+                area_cm2=row[CELLS] * cell_area_cm2,
+                load_n=row[LOAD],
+                centroid=(row[CX], row[CY]),
+                cop=(row[PX], row[PY]),
+                bbox=(row[XMIN], row[XMAX], row[YMIN], row[YMAX]),
+                cov=(row[SXX], row[SXY], row[SYY]),
+                peak_kpa=row[PEAK],
             )
         )
     return out

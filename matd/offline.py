@@ -31,7 +31,7 @@ def iter_replay(
 ) -> Iterator[Event]:
     """Yield each event as the recording raises it; fill `stats_out` with the summary at the end."""
     decoder = new_decoder(impl)
-    pipeline = MatPipeline(cfg, impl=impl)
+    pipeline = MatPipeline(cfg, impl=impl, keep_pressure=False)
     sets = reps = sags = 0
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):

@@ -30,12 +30,14 @@ class MatPipeline:
         cfg: Config,
         *,
         impl: Impl = "compiled",
+        keep_pressure: bool = True,
         first_set_id: int = 1,
         person_baseline: dict[str, float] | None = None,
         wall_clock: Callable[[], str] = utc_now_iso,
     ) -> None:
         self.cfg = cfg
         self.impl = impl
+        self.keep_pressure = keep_pressure
         self.clock = DeviceClock()
         self.detector = Detector(
             cfg.detector, first_set_id=first_set_id, person_baseline=person_baseline
@@ -45,48 +47,32 @@ class MatPipeline:
         self.features: Features | None = None
         self.frames = 0
         self._wall_clock = wall_clock
-        self._geometry: Geometry | None = None
 
     def on_hello(self, hello: Hello) -> None:
         self.hello = hello
-        geometry = Geometry(
-            rows=hello.rows,
-            cols=hello.cols,
-            row_pitch_um=hello.row_pitch_um,
-            col_pitch_um=hello.col_pitch_um,
-            adc_bits=hello.adc_bits,
-        )
-        if geometry != self._geometry:
-            self._geometry = geometry
-            self.analyzer = None  # rebuilt with the new geometry on the next frame
+        if self.analyzer is not None:
+            self.analyzer.on_hello(hello)
         if hello.rate_hz:
             self.clock.nominal_step_s = 1.0 / hello.rate_hz
 
-    def on_reconnect(self) -> None:
-        self.clock.reset()
-
     def on_frame(self, frame: Frame) -> list[Event]:
         t = self.clock.to_seconds(frame.device_time_us)
-        geometry = self._geometry_for(frame)
         if self.analyzer is None:
-            self.analyzer = FrameAnalyzer(geometry, self.cfg.calibration, impl=self.impl)
+            # Pitch and ADC bits come from HELLO; without one, the reference mat's.
+            self.analyzer = FrameAnalyzer(
+                self.hello or Geometry(),
+                self.cfg.calibration,
+                impl=self.impl,
+                keep_pressure=self.keep_pressure,
+            )
         self.features = self.analyzer.process(frame, t)
         self.frames += 1
         return self._stamp(self.detector.update(self.features))
 
-    def _geometry_for(self, frame: Frame) -> Geometry:
-        # The frame's own rows and cols win (PROTOCOL.md); pitch and ADC bits come from HELLO.
-        g = self._geometry or Geometry()
-        if (g.rows, g.cols) != (frame.rows, frame.cols):
-            g = Geometry(frame.rows, frame.cols, g.row_pitch_um, g.col_pitch_um, g.adc_bits)
-            self._geometry = g
-            self.analyzer = None
-        return g
-
     def apply(self, control: Control) -> list[Event]:
         if control.name == "tare":
             if self.analyzer is not None:
-                self.analyzer.calibrator.tare()
+                self.analyzer.tare()
             log.info("tare requested: re-zeroing the empty mat")
             return []
         if control.name == "end_set":
