@@ -252,6 +252,7 @@ class MqttSink:
         self._bad_commands = 0
         self._connects = 0
         self._probe_running = False
+        self._refused = False  # the last CONNACK said no (its reason is already told)
 
     # ---- paho client -------------------------------------------------------------
 
@@ -443,6 +444,7 @@ class MqttSink:
     ) -> None:
         if reason_code.is_failure:
             with self._cond:
+                self._refused = True
                 who = f" as user {self.mcfg.username!r}" if self.mcfg.username else ""
                 self._set_error(
                     f"broker {self.mcfg.host}:{self.mcfg.port} refused the connection{who}: "
@@ -544,30 +546,35 @@ class MqttSink:
 
     def _probe_broker(self) -> None:
         try:
-            problem = self._connect_problem()
+            level, problem = self._connect_problem()
         finally:
             with self._cond:
                 self._probe_running = False
         with self._cond:
             if not self._connected and not self._stopping:
-                self._set_error(problem, logging.WARNING if "refused" in problem else logging.ERROR)
+                self._set_error(problem, level)
 
-    def _connect_problem(self) -> str:
+    def _connect_problem(self) -> tuple[int, str]:
+        """Why a connect failed, and how loud to say it (a broker away is a warning;
+        a certificate refused is a configuration error)."""
         where = f"{self.mcfg.host}:{self.mcfg.port}"
         try:
             sock = socket.create_connection((self.mcfg.host, self.mcfg.port), timeout=2.0)
         except OSError as exc:
-            return f"broker {where} unreachable: {exc.strerror or exc}"
+            return logging.WARNING, f"broker {where} unreachable: {exc.strerror or exc}"
         try:
             if self._tls is not None:
                 try:
                     tls_sock = self._tls.wrap_socket(sock, server_hostname=self.mcfg.host)
                     tls_sock.close()
                 except ssl.SSLCertVerificationError as exc:
-                    return f"TLS: broker {where} certificate refused: {exc.verify_message}"
+                    return (
+                        logging.ERROR,
+                        f"TLS: broker {where} certificate refused: {exc.verify_message}",
+                    )
                 except (ssl.SSLError, OSError) as exc:
-                    return f"TLS handshake with broker {where} failed: {exc}"
-            return f"cannot connect to broker {where} (it accepts TCP, the MQTT connect failed)"
+                    return logging.ERROR, f"TLS handshake with broker {where} failed: {exc}"
+            return logging.ERROR, f"cannot connect to broker {where}: it takes TCP, not MQTT"
         finally:
             sock.close()
 
@@ -586,6 +593,15 @@ class MqttSink:
             self._echo_wait.clear()
             if self._stopping:
                 return
+            refused, self._refused = self._refused, False
+            if not was_connected and not refused:
+                # Closed after TCP (and TLS) but before the CONNACK: with TLS 1.3 this is
+                # how a broker turns away a client certificate it does not accept.
+                hint = " (a client certificate it does not accept?)" if self._tls else ""
+                self._set_error(
+                    f"broker {self.mcfg.host}:{self.mcfg.port} closed the connection "
+                    f"before accepting it: {_reason_text(reason_code)}{hint}"
+                )
             if was_connected:
                 # paho reports a dropped connection as "Unspecified error".
                 why = _reason_text(reason_code)
