@@ -165,6 +165,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="X",
         help="with --realtime, play X times faster than recorded",
     )
+    p.add_argument("--config", metavar="FILE", help="TOML configuration (detector thresholds)")
+    p.add_argument(
+        "--decode-only",
+        action="store_true",
+        help="decode and count only, without calibration and the detector",
+    )
     p.set_defaults(func=run)
 
 
@@ -172,8 +178,14 @@ def run(args: argparse.Namespace) -> int:
     if args.speed <= 0:
         print("matd replay: --speed must be positive", file=sys.stderr)
         return 2
+    hook: FrameHook | None = None
+    if not args.decode_only:
+        from matd.config import load_config
+        from matd.pipeline import MatPipeline
+
+        hook = MatPipeline(load_config(args.config), impl=args.impl, keep_pressure=False)
     try:
-        replay(args.file, impl=args.impl, realtime=args.realtime, speed=args.speed)
+        replay(args.file, impl=args.impl, hook=hook, realtime=args.realtime, speed=args.speed)
     except OSError as exc:
         print(f"matd replay: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return 1
