@@ -193,7 +193,9 @@ def summarise(scores: list[CaseScore]) -> dict[str, Any]:
     }
 
 
-def evaluate(directory: str | Path, cfg: Config, *, jobs: int = 1) -> tuple[dict[str, Any], list[CaseScore]]:
+def evaluate(
+    directory: str | Path, cfg: Config, *, jobs: int = 1
+) -> tuple[dict[str, Any], list[CaseScore]]:
     root = Path(directory)
     cases = sorted(p for p in root.glob("*.bin") if p.with_suffix(".json").exists())
     if not cases:

@@ -11,7 +11,7 @@ from matd.config import load_config
 from matd.evaluate import evaluate
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("eval", help="score the detector on a corpus with ground truth")
     p.add_argument("directory", help="folder of NAME.bin recordings with NAME.json truth")
     p.add_argument("--config", help="TOML configuration (detector thresholds)")

@@ -10,7 +10,7 @@ from matd.commands.common import add_daemon_flags, config_from_args
 log = logging.getLogger("matd")
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("run", help="the daemon: the mat in, MQTT and HTTP out")
     add_daemon_flags(p)
     p.add_argument("--console", action="store_true", help="also print events on stdout")

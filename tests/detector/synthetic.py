@@ -14,8 +14,16 @@ from matd.features import Contact, Features
 RATE = 50.0
 
 
-def contact(x: float, y: float, load: float, area: float, length: float, width: float,
-            angle: float = 0.0, cop_shift: float = 0.0) -> Contact:
+def contact(
+    x: float,
+    y: float,
+    load: float,
+    area: float,
+    length: float,
+    width: float,
+    angle: float = 0.0,
+    cop_shift: float = 0.0,
+) -> Contact:
     c, s = math.cos(angle), math.sin(angle)
     sl, sw = (length / 4) ** 2, (width / 4) ** 2
     sxx = c * c * sl + s * s * sw
@@ -59,8 +67,12 @@ def pushup_frames(
         h1 = contact(hx + px * 220, hy + py * 220, hands / 2, 100, 120, 90, a)
         h2 = contact(hx - px * 220, hy - py * 220, hands / 2, 100, 120, 90, a)
         if knees:
-            s1 = contact(sx + px * 120 - ax * 150, sy + py * 120 - ay * 150, support / 2, 180, 350, 80, a)
-            s2 = contact(sx - px * 120 - ax * 150, sy - py * 120 - ay * 150, support / 2, 180, 350, 80, a)
+            s1 = contact(
+                sx + px * 120 - ax * 150, sy + py * 120 - ay * 150, support / 2, 180, 350, 80, a
+            )
+            s2 = contact(
+                sx - px * 120 - ax * 150, sy - py * 120 - ay * 150, support / 2, 180, 350, 80, a
+            )
         else:
             s1 = contact(sx + px * 80, sy + py * 80, support / 2, 20, 50, 40, a)
             s2 = contact(sx - px * 80, sy - py * 80, support / 2, 20, 50, 40, a)
@@ -78,8 +90,14 @@ def empty_frames(duration: float, t0: float) -> Iterator[Features]:
         yield Features(t=t0 + i / RATE, load_n=0.0, cop=None, contacts=[])
 
 
-def rep_u(top: float, depth: float, reps: int, period: float, start: float,
-          sag: Callable[[float], float] = lambda t: 0.0) -> Callable[[float], float]:
+def rep_u(
+    top: float,
+    depth: float,
+    reps: int,
+    period: float,
+    start: float,
+    sag: Callable[[float], float] = lambda t: 0.0,
+) -> Callable[[float], float]:
     """u: plank until `start`, then `reps` cosine-shaped reps of `period` s, then plank."""
 
     def u(t: float) -> float:

@@ -53,7 +53,9 @@ def test_set_started_after_one_second_of_stable_pattern() -> None:
 
 def test_knee_pushups_are_flagged() -> None:
     u = rep_u(0.53, 0.05, reps=5, period=2.0, start=3.0)
-    frames = itertools.chain(pushup_frames(u, 16.0, knees=True, length_mm=800), empty_frames(3, 116))
+    frames = itertools.chain(
+        pushup_frames(u, 16.0, knees=True, length_mm=800), empty_frames(3, 116)
+    )
     _, events = run(frames)
     assert events[0] == {**events[0], "event_type": "set_started", "knees": True}
     assert events[-1]["reps"] == 5
