@@ -91,6 +91,12 @@ class DetectorConfig(_Section):
     sag_threshold_u: float = Field(0.012, gt=0, description="drop of top-u below baseline")
     sag_release_u: float = Field(0.006, ge=0, description="back within this of baseline ends it")
     sag_confirm_s: float = Field(0.2, ge=0)
+    sag_hand_shift_mm: float = Field(
+        3.0, gt=0, description="palms' own CoP this far toward the wrists is a sag"
+    )
+    baseline_drift_s: float = Field(
+        20.0, gt=0, description="time constant of following slow sensor creep in good form"
+    )
     pike_threshold_u: float = Field(0.03, gt=0)
     baseline_plank_s: float = Field(2.0, gt=0)
     baseline_reps: int = Field(2, ge=1)

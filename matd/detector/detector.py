@@ -109,6 +109,26 @@ class _Anchor:
         self.at = None
 
 
+def _hand_offset(p: Pattern, axis: Point) -> float:
+    """How far the palms' own CoPs sit ahead of their centres along the body, mm."""
+    ax, ay = axis
+    return sum(
+        (h.cop[0] - h.centroid[0]) * ax + (h.cop[1] - h.centroid[1]) * ay for h in p.hands
+    ) / len(p.hands)
+
+
+def _fit_line(pairs: list[tuple[float, float]]) -> tuple[float, float]:
+    """Least-squares hand offset against u over the good-form baseline: (slope, intercept)."""
+    n = len(pairs)
+    mu = sum(u for u, _ in pairs) / n
+    mh = sum(h for _, h in pairs) / n
+    suu = sum((u - mu) ** 2 for u, _ in pairs)
+    suh = sum((u - mu) * (h - mh) for u, h in pairs)
+    # A plank barely moves u: no slope to learn, and noise must not invent one.
+    slope = suh / suu if suu > n * 0.008**2 else 0.0
+    return slope, mh - slope * mu
+
+
 class Detector:
     """Feed it `Features` in device-time order; it returns the events each frame raised."""
 
@@ -286,6 +306,18 @@ class Detector:
         self._above_since: float | None = None
         self._pike_since: float | None = None
         self._pike_cand: float | None = None
+        self._hand_off = _Smoother(self.cfg.u_smoothing_s)
+        self._pairs: list[tuple[float, float]] = []
+        self._hand_fit: tuple[float, float] | None = None  # hand offset = icpt + slope·u
+        self._drift_t: float | None = None
+
+    def _axis(self) -> Point:
+        h, s = self._hands.at, self._support.at
+        if h is None or s is None:
+            return (1.0, 0.0)
+        dx, dy = h[0] - s[0], h[1] - s[1]
+        n = math.hypot(dx, dy) or 1.0
+        return dx / n, dy / n
 
     def _feed_u(self, t: float, p: Pattern) -> float | None:
         if len(p.hands) != 2 or self.cop is None:
@@ -312,9 +344,10 @@ class Detector:
             cur.left_share_n += 1
         if not cur.u_trace or t - cur.u_trace[-1][0] >= 0.1:
             cur.u_trace.append((round(t, 2), round(u, 4)))
+        hand_off = self._hand_off.update(t, _hand_offset(p, self._axis()))
         events = self._track_reps(t, u)
-        self._track_baseline(t, u)
-        events += self._track_sag(t)
+        self._track_baseline(t, u, hand_off)
+        events += self._track_sag(t, u, hand_off)
         return events
 
     def _track_reps(self, t: float, u: float) -> list[Event]:
@@ -366,42 +399,76 @@ class Detector:
         self._top_u, self._top_t = u, t
         self._top_level = u
 
-    def _track_baseline(self, t: float, u: float) -> None:
+    def _track_baseline(self, t: float, u: float, hand_off: float) -> None:
         cur = self.current
         assert cur is not None
-        if cur.baseline_u is not None:
-            return
         cfg = self.cfg
-        if not cur.reps and not self._going_down:
-            cur.plank_samples.append(u)
-            if t - cur.start_t >= cfg.baseline_plank_s:
-                cur.baseline_u = statistics.median(cur.plank_samples)
-                cur.baseline_from = "plank"
-        elif len(cur.reps) >= cfg.baseline_reps:
-            tops = [r.top_u for r in cur.reps[: cfg.baseline_reps]]
-            cur.baseline_u = statistics.median(tops)
-            cur.baseline_from = "reps"
+        if self._hand_fit is None:
+            self._pairs.append((u, hand_off))
+        if cur.baseline_u is None:
+            if not cur.reps and not self._going_down:
+                cur.plank_samples.append(u)
+                if t - cur.start_t >= cfg.baseline_plank_s:
+                    cur.baseline_u = statistics.median(cur.plank_samples)
+                    cur.baseline_from = "plank"
+            elif len(cur.reps) >= cfg.baseline_reps:
+                tops = [r.top_u for r in cur.reps[: cfg.baseline_reps]]
+                cur.baseline_u = statistics.median(tops)
+                cur.baseline_from = "reps"
+        if self._hand_fit is None and cur.baseline_u is not None and len(self._pairs) >= 10:
+            self._hand_fit = _fit_line(self._pairs)
+            self._pairs = []
 
-    def _track_sag(self, t: float) -> list[Event]:
+    def _drift(self, t: float, drop: float, residual: float | None) -> None:
+        """Follow the sensor's slow creep while the form is good, not a sag's quick drop."""
+        cur = self.current
+        assert cur is not None and cur.baseline_u is not None
+        dt = t - self._drift_t if self._drift_t is not None else 0.0
+        self._drift_t = t
+        if self._sag is not None or self._going_down or dt <= 0:
+            return
+        a = min(dt / self.cfg.baseline_drift_s, 1.0)
+        if abs(drop) < 0.5 * self.sag_threshold:
+            cur.baseline_u -= a * drop
+        if self._hand_fit is not None and residual is not None:
+            if abs(residual) < 0.5 * self.cfg.sag_hand_shift_mm:
+                slope, icpt = self._hand_fit
+                self._hand_fit = (slope, icpt + a * residual)
+
+    def _track_sag(self, t: float, u: float, hand_off: float) -> list[Event]:
         cur = self.current
         assert cur is not None
         if cur.baseline_u is None or self._top_level is None:
             return []
         cfg = self.cfg
         drop = cur.baseline_u - self._top_level
+        residual = None
+        if self._hand_fit is not None:
+            slope, icpt = self._hand_fit
+            residual = hand_off - (icpt + slope * u)
+        self._drift(t, drop, residual)
+        ev_u = drop / self.sag_threshold
+        # Each palm's own CoP moves toward the wrist when the hips sag (SIGNALS.md); it shows
+        # at once, mid-rep too, where u can only be judged back at the top.
+        ev_h = -residual / cfg.sag_hand_shift_mm if residual is not None else 0.0
+        if drop < -0.5 * self.sag_threshold:
+            ev_h = 0.0  # hips high (a pike) move u up: never a sag
+        score = max(ev_u, ev_h, 0.6 * (ev_u + ev_h))
         events: list[Event] = []
         if self._sag is None:
-            if drop >= self.sag_threshold:
+            if score >= 1.0:
                 self._below_since = self._below_since if self._below_since is not None else t
                 if t - self._below_since >= cfg.sag_confirm_s:
-                    self._sag = SagEpisode(start_t=self._below_since, max_depth=drop)
+                    self._sag = SagEpisode(start_t=self._below_since, max_depth=max(drop, 0.0))
                     cur.sags.append(self._sag)
-                    events.append(make_event("sag_started", t, cur.set_id, depth=round(drop, 4)))
+                    events.append(
+                        make_event("sag_started", t, cur.set_id, depth=round(max(drop, 0.0), 4))
+                    )
             else:
                 self._below_since = None
         else:
             self._sag.max_depth = max(self._sag.max_depth, drop)
-            if drop <= cfg.sag_release_u:
+            if drop <= cfg.sag_release_u and ev_h <= 0.5:
                 self._above_since = self._above_since if self._above_since is not None else t
                 if t - self._above_since >= cfg.sag_confirm_s:
                     events.append(self._close_sag(t))

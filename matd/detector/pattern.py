@@ -188,7 +188,7 @@ class PatternFinder:
                 return None
             if along > 0.6 * lateral + 80:
                 return None  # one behind the other: a stride, not two palms
-        support_area = sum(c.area_cm2 for c in support)
+        support_area = max(c.area_cm2 for c in support)
         support_len = max(_along(c, axis) for c in support)
         if max(c.area_cm2 for c in support) > cfg.knee_max_cm2:
             return None  # a seat, a lying body, a bag: far bigger than knees
