@@ -257,7 +257,8 @@ def build_discovery(
             "mat_link",
             "Mat link",
             stat_t=topics.health,
-            val_tpl=state_value("'ON' if value_json.link_up else 'OFF'"),
+            # Health may come before the mat's link has been seen: then it is down.
+            val_tpl=state_value("'ON' if value_json.link_up | default(false) else 'OFF'"),
             dev_cla="connectivity",
             ent_cat="diagnostic",
             exp_aft=health_expiry,
@@ -267,7 +268,9 @@ def build_discovery(
             "frame_rate",
             "Frame rate",
             stat_t=topics.health,
-            val_tpl=state_value("value_json.frames_per_s | round(1)"),
+            val_tpl=state_value(
+                "value_json.frames_per_s | round(1) if value_json.frames_per_s is defined else none"
+            ),
             dev_cla="frequency",
             unit_of_meas="Hz",
             stat_cla="measurement",
@@ -279,7 +282,9 @@ def build_discovery(
             "lost_frames",
             "Lost frames",
             stat_t=topics.health,
-            val_tpl=state_value("value_json.lost_frames"),
+            val_tpl=state_value(
+                "value_json.lost_frames if value_json.lost_frames is defined else none"
+            ),
             stat_cla="total_increasing",
             ent_cat="diagnostic",
             exp_aft=health_expiry,

@@ -61,7 +61,6 @@ STOP_FLUSH_S = 0.5
 # Keys that change all the time and so are no reason to publish again.
 _STATE_VOLATILE = ("ts", "t")
 _HEALTH_VOLATILE = ("uptime_s", "frames_per_s", "ts", "t")
-_STATUS_VOLATILE = ("queued_events", "events_sent", "last_seq")
 COMMANDS = ("tare", "end_set", "sag_threshold", "remove_discovery")
 
 
@@ -164,11 +163,7 @@ def _without(payload: Payload, keys: tuple[str, ...]) -> Payload:
 
 
 def _health_signature(payload: Payload) -> Payload:
-    sig = _without(payload, _HEALTH_VOLATILE)
-    mqtt_status = sig.get("mqtt")
-    if isinstance(mqtt_status, dict):
-        sig["mqtt"] = _without(mqtt_status, _STATUS_VOLATILE)
-    return sig
+    return _without(payload, _HEALTH_VOLATILE)
 
 
 def _dumps(payload: Any) -> str:
@@ -451,20 +446,8 @@ class MqttSink:
                     f"{_reason_text(reason_code)}"
                 )
             return
-        subs = [(self.topics.cmd_wildcard, 1), (self.ha_status_topic, 1)]
-        echo = []
-        if self.mcfg.verify_publish:
-            echo = [
-                self.topics.availability,
-                self.topics.state,
-                self.topics.event,
-                self.topics.set_last,
-                self.topics.health,
-                self.topics.sag_threshold,
-            ]
-            if self.mcfg.discovery:
-                echo.append(self.discovery_topic)
-        subs += [(t, 1) for t in echo]
+        echo = self._echo_list()
+        subs = [(t, 1) for t in (*self._needed_subscriptions(), *echo)]
         with self._cond:
             self._connected = True
             self._ready = False
@@ -500,8 +483,8 @@ class MqttSink:
         with self._cond:
             if mid != self._subscribe_mid:
                 return
-            needed = [self.topics.cmd_wildcard, self.ha_status_topic]
-            topics = [*needed, *self._echo_topics_order()]
+            needed = self._needed_subscriptions()
+            topics = [*needed, *self._echo_list()]
             refused = [t for t, rc in zip(topics, reason_codes, strict=False) if rc.is_failure]
             self._echo_topics.difference_update(refused)
             if any(t in needed for t in refused):
@@ -519,22 +502,19 @@ class MqttSink:
             self._hello_due = True
             self._cond.notify()
 
-    def _echo_topics_order(self) -> list[str]:
-        # The order _on_connect subscribed them in (a set has none).
-        order = [
-            self.topics.availability,
-            self.topics.state,
-            self.topics.event,
-            self.topics.set_last,
-            self.topics.health,
-            self.topics.sag_threshold,
-            self.discovery_topic,
-        ]
+    def _needed_subscriptions(self) -> list[str]:
+        return [self.topics.cmd_wildcard, self.ha_status_topic]
+
+    def _echo_list(self) -> list[str]:
+        """Own topics read back to check the broker took what was published there
+        (in subscription order: the SUBACK answers each in turn)."""
         if not self.mcfg.verify_publish:
             return []
-        if not self.mcfg.discovery:
-            order.pop()
-        return order
+        t = self.topics
+        own = [t.availability, t.state, t.event, t.set_last, t.health, t.sag_threshold]
+        if self.mcfg.discovery:
+            own.append(self.discovery_topic)
+        return own
 
     def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
         # paho gives no reason; find it out of paho's thread so backoff and stop() don't wait.
@@ -651,11 +631,11 @@ class MqttSink:
         log.info("MQTT: Home Assistant is online: discovery again in %.1f s", delay)
 
     def _bad_command(self, name: str, why: str) -> None:
+        log.warning("MQTT: command %s ignored: %s", name, why)
         with self._cond:
             self._bad_commands += 1
             self._health_dirty = True
             self._cond.notify()
-        log.warning("MQTT: command %s ignored: %s", name, why)
 
     def _on_command(self, name: str, msg: mqtt.MQTTMessage) -> None:
         if msg.retain:
@@ -779,20 +759,24 @@ class MqttSink:
         if since >= self.mcfg.health_interval_s or (
             self._health_dirty and since >= HEALTH_MIN_INTERVAL_S
         ):
-            work["health"] = self._health_payload_locked()
+            work["health"] = True
             self._health_sent_at = now
             self._health_dirty = False
         return work or None
 
-    def _health_payload_locked(self) -> Payload:
-        health = dict(self._health)
-        health.setdefault("version", self.version)
+    def _health_payload(self) -> Payload:
+        # health_extra is the daemon's: call it without holding our lock.
+        extra: Payload = {}
         if self.health_extra is not None:
             try:
-                health.update(self.health_extra())
+                extra = self.health_extra()
             except Exception:
                 log.exception("MQTT: health_extra failed")
-        health["mqtt"] = self._status_locked()
+        with self._cond:
+            health = dict(self._health)
+            health.setdefault("version", self.version)
+            health.update(extra)
+            health["mqtt"] = self._status_locked()
         return health
 
     def _process_acks_locked(self) -> None:
@@ -826,26 +810,33 @@ class MqttSink:
 
     def _publish(self, topic: str, payload: str | bytes, qos: int, retain: bool) -> int | None:
         """Publish without holding the lock; returns the mid if paho took it."""
+        armed = False
+        if payload not in (b"", ""):
+            with self._cond:
+                # Armed before publishing: the echo can beat publish() back to us.
+                if self._ready and topic in self._echo_topics and topic not in self._echo_wait:
+                    self._echo_wait[topic] = time.monotonic()
+                    armed = True
         try:
             info = self._client.publish(topic, payload, qos=qos, retain=retain)
         except ValueError as exc:
             log.error("MQTT: cannot publish to %s: %s", topic, exc)
-            return None
-        if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
-            log.warning("MQTT: publish to %s failed: %s", topic, mqtt.error_string(info.rc))
-            return None
-        if info.rc == MQTTErrorCode.MQTT_ERR_NO_CONN and qos == 0:
-            return None
-        with self._cond:
-            if qos > 0 and topic != self.topics.event:
+            info = None
+        if info is None or info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
+            if armed:
+                with self._cond:
+                    self._echo_wait.pop(topic, None)
+            if info is None:
+                return None
+            if info.rc != MQTTErrorCode.MQTT_ERR_NO_CONN:
+                log.warning("MQTT: publish to %s failed: %s", topic, mqtt.error_string(info.rc))
+                return None
+            if qos == 0:
+                return None
+            # Not connected, QoS 1: paho keeps it and sends it after the reconnect.
+        if qos > 0 and topic != self.topics.event:
+            with self._cond:
                 self._qos1_topics[info.mid] = topic
-            if (
-                info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS
-                and topic in self._echo_topics
-                and payload != b""
-                and payload != ""
-            ):
-                self._echo_wait.setdefault(topic, time.monotonic())
         return info.mid
 
     def _do(self, work: dict[str, Any]) -> None:
@@ -878,8 +869,8 @@ class MqttSink:
             self._publish(t.state, _dumps(work["state"]), qos=0, retain=True)
         if "sag_threshold" in work:
             self._publish(t.sag_threshold, f"{work['sag_threshold']:g}", qos=1, retain=True)
-        if "health" in work:
-            self._publish(t.health, _dumps(work["health"]), qos=0, retain=True)
+        if work.get("health"):
+            self._publish(t.health, _dumps(self._health_payload()), qos=0, retain=True)
 
     def _discovery_payload(self) -> Payload:
         http = self.cfg.http

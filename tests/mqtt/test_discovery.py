@@ -52,20 +52,31 @@ def test_discovery_is_complete_and_valid_for_every_component(
     # Every entity that reads a topic gets a state Home Assistant accepts from the
     # payloads really retained there; every event type sent is one the entity knows.
     ha.wait_topic(f"{rig.base}/set/last")
-    ha.wait_topic(f"{rig.base}/health")
-    retained = {m.topic: m.payload for m in ha.messages if m.retain}
+    ha.wait_topic(f"{rig.base}/state", lambda m: m.json() == steps[-1][1])
+    ha.wait_topic(f"{rig.base}/health", lambda m: "link_up" in m.json())
+    latest = {m.topic: m.payload for m in ha.messages}
+    assert {m.topic for m in ha.messages if m.retain} >= {
+        f"{rig.base}/state",
+        f"{rig.base}/set/last",
+        f"{rig.base}/health",
+    }
     for cid, comp in comps.items():
         if "state_topic" in comp and comp["platform"] != "event":
-            assert comp["state_topic"] in retained, f"{cid}: nothing retained on its topic"
+            assert comp["state_topic"] in latest, f"{cid}: nothing retained on its topic"
             if "value_template" in comp:
-                rendered = render(comp["value_template"], retained[comp["state_topic"]])
+                rendered = render(comp["value_template"], latest[comp["state_topic"]])
                 check_rendered(cid, comp, rendered)
         for key in ("command_topic", "state_topic", "json_attributes_topic"):
             if key in comp:
                 assert comp[key].startswith(rig.base + "/"), f"{cid}.{key} outside the base"
-    assert render(comps["reps"]["value_template"], retained[f"{rig.base}/state"]) == "0"
-    assert render(comps["last_set"]["value_template"], retained[f"{rig.base}/set/last"]) == "6"
-    assert render(comps["mat_link"]["value_template"], retained[f"{rig.base}/health"]) == "ON"
+    assert render(comps["reps"]["value_template"], latest[f"{rig.base}/state"]) == "0"
+    assert render(comps["last_set"]["value_template"], latest[f"{rig.base}/set/last"]) == "6"
+    assert render(comps["mat_link"]["value_template"], latest[f"{rig.base}/health"]) == "ON"
+    # Health the sink sends before the daemon's first one (no link_up yet) works too.
+    early = json.dumps({"version": "0.1.0-test", "mqtt": rig.sink.status()}).encode()
+    for cid in ("mat_link", "frame_rate", "lost_frames"):
+        check_rendered(cid, comps[cid], render(comps[cid]["value_template"], early))
+    assert render(comps["mat_link"]["value_template"], early) == "OFF"
     for ev in events_of(steps):
         assert ev["event_type"] in comps["workout"]["event_types"]
 
