@@ -137,3 +137,23 @@ def test_remove_command_clears_the_device_out_of_home_assistant(
     time.sleep(3 * rig.cfg.mqtt.discovery_delay_max_s)  # past any reply it could send
     assert len(w.on(DISCOVERY)) == n
     assert rig.sink.status()["connected"]
+
+
+def test_clearing_a_retired_mat_leaves_nothing_retained(
+    mosquitto, watchers, rigs, tmp_path
+) -> None:
+    from matd.sinks.mqtt import clear_home_assistant
+
+    broker = mosquitto()
+    cfg = sink_config(tmp_path, broker.port)
+    rig = rigs(cfg)
+    feed(rig.hub, pushup_set(reps=2))
+    w = watchers(broker.port, ["homeassistant/#", "matd/#"])
+    w.wait_topic(f"{rig.base}/set/last")
+    rig.stop()  # the mat is retired: matd no longer runs for it
+
+    assert clear_home_assistant(cfg, timeout=5.0)
+    late = watchers(broker.port, ["homeassistant/#", "matd/#"])
+    late.publish("matd/probe", "x")  # a round trip: retained messages came before it
+    late.wait_topic("matd/probe")
+    assert [m.topic for m in late.messages] == ["matd/probe"]
