@@ -84,7 +84,7 @@ class DetectorConfig(_Section):
     u_smoothing_s: float = Field(0.06, ge=0, description="low-pass time constant on u")
     rep_enter_u: float = Field(0.008, gt=0, description="rise in u that leaves the top")
     rep_min_depth_u: float = Field(0.025, gt=0, description="smallest swing in u that is a rep")
-    rep_return_fraction: float = Field(0.3, gt=0, lt=1, description="back within this of top")
+    rep_return_fraction: float = Field(0.45, gt=0, lt=1, description="back within this of top")
     rep_min_s: float = Field(0.4, gt=0)
     rep_max_s: float = Field(7.0, gt=0, description="longer down (with pauses) is no rep")
     partial_fraction: float = Field(0.6, gt=0, lt=1)

@@ -313,8 +313,11 @@ def _draw_pushup_episodes(
     first = 0 if rng.random() < 0.08 else min(2, n - 1)
     count = int(rng.choice([1, 1, 1, 2, 2, 3])) if sag else 1
     out: list[Episode] = []
-    k = first + int((n - first) * rng.beta(1.3, 2.2))
-    while len(out) < count and k < n:
+    k = first + int((max(n - 2, first + 1) - first) * rng.beta(1.3, 2.2))
+    retried = False
+    while len(out) < count and (k < n or not (out or retried)):
+        if k >= n:  # nothing fitted after the drawn rep: try again from the earliest
+            k, retried = first, True
         r = reps[k]
         onset = float(rng.uniform(r.start - 0.3, r.start + r.down))
         if onset < plan.start + 0.5 or _busy(plan, onset, onset + 0.6):

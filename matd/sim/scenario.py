@@ -26,7 +26,7 @@ from matd.sim.exercise import ExerciseSet, draw_set_plan
 from matd.sim.motion import Absent, Hold, Motion, Sway, plan_transition
 from matd.sim.objects import ObjectOnMat, PetWalk
 from matd.sim.sensor import MatSensor, SensorParams
-from matd.sim.source import Geometry
+from matd.sim.source import FrameSource, Geometry
 
 Truth = dict[str, Any]
 
@@ -333,7 +333,10 @@ class Scene:
             self.spot = (-float(rng.uniform(0.3, 0.5)), 0.0, 0.0)
             self.goto("standing")
         knees = bool(options.get("knees", False))
-        plan = draw_set_plan(rng, self.person, 0.0, **options)
+        # The plan draws from its own stream, so what follows does not depend on its contents
+        # (the same set with and without a sag starts at the same time).
+        plan_rng = np.random.default_rng(int(rng.integers(0, 2**63)))
+        plan = draw_set_plan(plan_rng, self.person, 0.0, **options)
         probe = ExerciseSet(self.book, plan)
         start_pose, _ = probe.pose(0.0)
         dst = "knee_plank" if knees else "plank"
@@ -465,3 +468,7 @@ class ScenarioMatSource:
         pressure = self.pressure_kpa(t)
         assert self.t0_s is not None
         return self.sensor.counts(pressure, t - self.t0_s)
+
+
+def _is_a_frame_source(source: ScenarioMatSource) -> FrameSource:
+    return source  # mypy holds ScenarioMatSource to the FrameSource protocol here

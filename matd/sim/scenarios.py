@@ -188,7 +188,7 @@ def _reps(rng: np.random.Generator, lo: int = 3) -> int:
 def _pushup_set(
     rng: np.random.Generator, *, sag: bool = False, knees: bool = False, pike: bool = False
 ) -> Step:
-    reps = _reps(rng, lo=7 if sag else 3)
+    reps = _reps(rng, lo=7 if sag or pike else 3)  # a fault needs reps after the first two
     return Step(
         "set",
         options={

@@ -171,15 +171,13 @@ class MatSensor:
         undone: cells within four noise deviations of their offset count as unloaded."""
         p = self.params
         value = counts.astype(np.float64) - self.offset_counts(t)
-        floor = max(4.0 * p.noise_counts * self.count_scale, 0.5)
-        value[value <= floor] = 0.0
         r = np.clip(value / self.span, 0.0, 0.999)
         if p.creep_fraction > 0.0:
             r = np.maximum(r - p.creep_fraction * self._creep, 0.0)
         if p.crosstalk > 0.0:
             r = np.maximum(r - p.crosstalk * _neighbour_sum(r), 0.0)
-        r[self.dead | self.stuck] = 0.0
-        loaded = r > 0.0
+        floor = max(4.0 * p.noise_counts * self.count_scale, 0.5)
+        loaded = (r * self.span > floor) & ~(self.dead | self.stuck)
         out: FloatArray = np.where(loaded, p.p_half_kpa * r / (1.0 - r) + p.activation_kpa, 0.0)
         return out
 
