@@ -61,6 +61,9 @@ class DetectorConfig(_Section):
     """Thresholds of the detector (SIGNALS.md): in configuration so real data can retune them."""
 
     pattern_stable_s: float = Field(1.0, gt=0, description="pattern held this long starts a set")
+    pattern_stable_u_range: float = Field(
+        0.04, gt=0, description="u may move this much in the stable second before a set"
+    )
     pattern_gone_s: float = Field(1.5, gt=0, description="pattern gone this long ends a set")
     limb_gap_mm: float = Field(45.0, ge=0, description="closer patches are one limb")
     max_angle_deg: float = Field(35.0, gt=0, le=90, description="body axis vs the mat's long side")

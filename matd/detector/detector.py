@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections import deque
 from dataclasses import dataclass, field
 
 from matd.config import DetectorConfig
@@ -20,6 +21,10 @@ IDLE, OCCUPIED, PLANK, SET = "idle", "occupied", "plank", "set"
 
 # Below this total load the mat counts as empty (a few newtons of noise or a towel).
 IDLE_LOAD_N = 40.0
+# Before a set is announced, the pattern may flicker this long without starting over.
+CANDIDATE_GAP_S = 0.3
+# A rep must start this long after the pattern formed to count before the set is announced.
+CANDIDATE_SETTLE_S = 0.5
 # A gap in the frames this long (device time) ends whatever was going on.
 MAX_FRAME_GAP_S = 1.5
 
@@ -57,6 +62,9 @@ class SetRecord:
     left_share_sum: float = 0.0
     left_share_n: int = 0
     u_trace: list[tuple[float, float]] = field(default_factory=list)
+    announced: bool = False
+    announced_t: float = 0.0
+    pending: list[Event] = field(default_factory=list)
 
     def median_depth(self) -> float | None:
         depths = [r.depth for r in self.reps]
@@ -151,9 +159,6 @@ class Detector:
         self.pattern: Pattern | None = None
         self.current: SetRecord | None = None
         self.last_set: Event | None = None
-        # Pattern stability before a set starts.
-        self._pattern_since: float | None = None
-        self._pattern_knees: bool | None = None
         self._suppress_until_gone = False
         self._init_cycle()
 
@@ -161,7 +166,7 @@ class Detector:
 
     @property
     def phase(self) -> str:
-        if self.current is not None:
+        if self.current is not None and self.current.announced:
             return SET if self.current.reps else PLANK
         return OCCUPIED if self.load >= IDLE_LOAD_N else IDLE
 
@@ -170,7 +175,7 @@ class Detector:
         return self._sag is not None
 
     def state(self) -> dict[str, object]:
-        cur = self.current
+        cur = self.current if self.current is not None and self.current.announced else None
         return {
             "phase": self.phase,
             "reps": len(cur.reps) if cur else 0,
@@ -194,63 +199,97 @@ class Detector:
         self.t = f.t
         self.load = f.load_n
         self.cop = f.cop
-        in_set = self.current is not None
-        pattern = self.finder.find(f.contacts, allow_one_hand=in_set)
-        if pattern is not None and in_set and self.current and pattern.knees != self.current.knees:
-            pattern = None  # resting on the knees mid-set is the pattern gone (SIGNALS.md)
+        cur = self.current
+        announced = cur is not None and cur.announced
+        pattern = self.finder.find(f.contacts, allow_one_hand=announced)
+        if pattern is not None and cur is not None and pattern.knees != cur.knees:
+            # Resting on the knees mid-set is the pattern gone (SIGNALS.md); before the set
+            # is announced, a change of support is a person still getting into position.
+            if announced:
+                pattern = None
+            else:
+                self._drop_candidate()
+                cur = None
         self.pattern = pattern
+        if pattern is None and self._suppress_until_gone and self.current is None:
+            self._suppress_until_gone = False
 
-        if self.current is None:
-            events += self._maybe_start(f.t, pattern)
-        if self.current is not None:
-            if pattern is not None:
-                self.current.last_seen_t = f.t
-                events += self._track(f.t, pattern)
-            elif f.t - self.current.last_seen_t >= self.cfg.pattern_gone_s:
-                events += self._end_set(self.current.last_seen_t)
-        return events
+        if cur is None:
+            if pattern is None or len(pattern.hands) != 2 or self._suppress_until_gone:
+                return events
+            cur = self._begin_candidate(f.t, pattern)
+        if pattern is not None:
+            cur.last_seen_t = f.t
+            events += self._track(f.t, pattern)
+            if not cur.announced and self._stable(f.t):
+                events = self._announce(f.t) + events
+        elif not cur.announced:
+            if f.t - cur.last_seen_t >= CANDIDATE_GAP_S:
+                self._drop_candidate()
+        elif f.t - cur.last_seen_t >= self.cfg.pattern_gone_s:
+            events += self._end_set(cur.last_seen_t)
+        if cur.announced or self.current is None:
+            return events
+        # Not announced yet: hold what the candidate raised until it is (or is dropped).
+        cur.pending += events
+        return []
 
     def end_set(self) -> list[Event]:
         """End the set in progress now (a user's command); the next needs a fresh start."""
+        self._suppress_until_gone = True
         if self.current is None:
             return []
-        self._suppress_until_gone = True
+        if not self.current.announced:
+            self._drop_candidate()
+            return []
         return self._end_set(self.t)
 
     def finish(self) -> list[Event]:
         """The stream ended (end of a recording): close what is open."""
         if self.current is None:
             return []
+        if not self.current.announced:
+            self._drop_candidate()
+            return []
         return self._end_set(self.current.last_seen_t)
 
     # ------------------------------------------------------------ set start/end
 
-    def _maybe_start(self, t: float, pattern: Pattern | None) -> list[Event]:
-        if pattern is None or len(pattern.hands) != 2:
-            self._pattern_since = None
-            self._suppress_until_gone = False if pattern is None else self._suppress_until_gone
-            return []
-        if self._suppress_until_gone:
-            return []
-        if self._pattern_since is None or self._pattern_knees != pattern.knees:
-            self._pattern_since = t
-            self._pattern_knees = pattern.knees
-            self._init_cycle()
-        self._feed_u(t, pattern)
-        if t - self._pattern_since < self.cfg.pattern_stable_s:
-            return []
-        self.current = SetRecord(
-            set_id=self._next_set_id,
-            knees=pattern.knees,
-            start_t=self._pattern_since,
-            last_seen_t=t,
-        )
-        self._next_set_id += 1
+    def _begin_candidate(self, t: float, pattern: Pattern) -> SetRecord:
+        self._init_cycle()
+        cur = SetRecord(set_id=self._next_set_id, knees=pattern.knees, start_t=t, last_seen_t=t)
         stored = self.person_baseline.get("knees" if pattern.knees else "toes")
         if stored is not None:
-            self.current.baseline_u = stored
-            self.current.baseline_from = "calibration"
-        return [make_event("set_started", t, self.current.set_id, knees=pattern.knees)]
+            cur.baseline_u = stored
+            cur.baseline_from = "calibration"
+        self.current = cur
+        return cur
+
+    def _drop_candidate(self) -> None:
+        self.current = None
+        self._init_cycle()
+
+    def _stable(self, t: float) -> bool:
+        """The pattern has held for `pattern_stable_s` without u sweeping (a person still
+        shifting weight into position is not a set yet), or a rep has already been done."""
+        cur = self.current
+        assert cur is not None
+        if t - cur.start_t < self.cfg.pattern_stable_s:
+            return False
+        if cur.reps:
+            return True
+        window = [u for (tt, u) in self._recent_u if tt >= t - self.cfg.pattern_stable_s]
+        return bool(window) and max(window) - min(window) <= self.cfg.pattern_stable_u_range
+
+    def _announce(self, t: float) -> list[Event]:
+        cur = self.current
+        assert cur is not None
+        cur.announced = True
+        cur.announced_t = t
+        self._next_set_id = cur.set_id + 1
+        events = [make_event("set_started", t, cur.set_id, knees=cur.knees), *cur.pending]
+        cur.pending = []
+        return events
 
     def _end_set(self, end_t: float) -> list[Event]:
         cur = self.current
@@ -285,7 +324,6 @@ class Detector:
         events.append(ended)
         self.last_set = ended
         self.current = None
-        self._pattern_since = None
         self._init_cycle()
         return events
 
@@ -310,6 +348,7 @@ class Detector:
         self._pairs: list[tuple[float, float]] = []
         self._hand_fit: tuple[float, float] | None = None  # hand offset = icpt + slope·u
         self._drift_t: float | None = None
+        self._recent_u: deque[tuple[float, float]] = deque()
 
     def _axis(self) -> Point:
         h, s = self._hands.at, self._support.at
@@ -330,6 +369,9 @@ class Detector:
             return None
         raw = ((self.cop[0] - s[0]) * ax + (self.cop[1] - s[1]) * ay) / n2
         self.u = self._u.update(t, raw)
+        self._recent_u.append((t, self.u))
+        while self._recent_u and self._recent_u[0][0] < t - 2.0:
+            self._recent_u.popleft()
         return self.u
 
     def _track(self, t: float, p: Pattern) -> list[Event]:
@@ -374,7 +416,9 @@ class Detector:
         # Back at the top.
         events: list[Event] = []
         duration = t - self._top_t
-        if swing >= cfg.rep_min_depth_u and duration >= cfg.rep_min_s:
+        # A "rep" that began as the pattern formed is the person still getting into place.
+        settled = cur.announced or self._top_t - cur.start_t >= CANDIDATE_SETTLE_S
+        if swing >= cfg.rep_min_depth_u and duration >= cfg.rep_min_s and settled:
             median = cur.median_depth()
             n = len(cur.reps) + 1
             depth = round(swing, 4)
@@ -403,12 +447,14 @@ class Detector:
         cur = self.current
         assert cur is not None
         cfg = self.cfg
+        if not cur.announced:
+            return  # the baseline is the set's own: from its start, not the settling before
         if self._hand_fit is None:
             self._pairs.append((u, hand_off))
         if cur.baseline_u is None:
             if not cur.reps and not self._going_down:
                 cur.plank_samples.append(u)
-                if t - cur.start_t >= cfg.baseline_plank_s:
+                if t - cur.announced_t >= cfg.baseline_plank_s:
                     cur.baseline_u = statistics.median(cur.plank_samples)
                     cur.baseline_from = "plank"
             elif len(cur.reps) >= cfg.baseline_reps:
