@@ -353,7 +353,7 @@ class MqttSink:
     def on_state(self, state: Payload) -> None:
         with self._cond:
             self._state = state
-            self._cond.notify()
+            self._cond.notify_all()
 
     def _state_changed_locked(self) -> bool:
         return self._state is not None and _without(self._state, _STATE_VOLATILE) != (
@@ -378,14 +378,14 @@ class MqttSink:
                     lost.get("seq"),
                 )
             self._pending.append(ev)
-            self._cond.notify()
+            self._cond.notify_all()
 
     def on_health(self, health: Payload) -> None:
         with self._cond:
             if _health_signature(health) != _health_signature(self._health):
                 self._health_dirty = True
             self._health = dict(health)
-            self._cond.notify()
+            self._cond.notify_all()
 
     # ---- for the daemon's health and HTTP API ------------------------------------
 
@@ -415,7 +415,7 @@ class MqttSink:
         with self._cond:
             self._remove_discovery_due = True
             self._discovery_due_at = None
-            self._cond.notify()
+            self._cond.notify_all()
 
     # ---- paho callbacks (paho's thread; record and wake the publisher) -----------
 
@@ -470,7 +470,7 @@ class MqttSink:
             else:
                 self._ready = True
                 self._hello_due = True
-                self._cond.notify()
+                self._cond.notify_all()
 
     def _on_subscribe(
         self,
@@ -500,7 +500,7 @@ class MqttSink:
                 )
             self._ready = True
             self._hello_due = True
-            self._cond.notify()
+            self._cond.notify_all()
 
     def _needed_subscriptions(self) -> list[str]:
         return [self.topics.cmd_wildcard, self.ha_status_topic]
@@ -590,7 +590,7 @@ class MqttSink:
                     f"lost the broker {self.mcfg.host}:{self.mcfg.port}: {why}; reconnecting",
                     logging.WARNING,
                 )
-            self._cond.notify()
+            self._cond.notify_all()
 
     def _on_publish(
         self,
@@ -603,7 +603,7 @@ class MqttSink:
         # Called with paho's message lock held: record only.
         with self._cond:
             self._acks.append((mid, reason_code))
-            self._cond.notify()
+            self._cond.notify_all()
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         topic = msg.topic
@@ -627,7 +627,7 @@ class MqttSink:
             # Many devices answer the same birth: a random delay spreads their replies.
             delay = random.uniform(top / 2, top)
             self._discovery_due_at = time.monotonic() + delay
-            self._cond.notify()
+            self._cond.notify_all()
         log.info("MQTT: Home Assistant is online: discovery again in %.1f s", delay)
 
     def _bad_command(self, name: str, why: str) -> None:
@@ -635,7 +635,7 @@ class MqttSink:
         with self._cond:
             self._bad_commands += 1
             self._health_dirty = True
-            self._cond.notify()
+            self._cond.notify_all()
 
     def _on_command(self, name: str, msg: mqtt.MQTTMessage) -> None:
         if msg.retain:
@@ -667,7 +667,7 @@ class MqttSink:
             with self._cond:
                 self._sag_threshold = value
                 self._sag_threshold_dirty = True
-                self._cond.notify()
+                self._cond.notify_all()
         elif name == "remove_discovery":
             log.info("MQTT: removing the device from Home Assistant on request")
             self.remove_discovery()
