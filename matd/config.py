@@ -72,7 +72,7 @@ class DetectorConfig(_Section):
     palm_max_len_mm: float = Field(280.0, gt=0)
     hands_gap_min_mm: float = Field(150.0, ge=0, description="lateral distance between palms")
     hands_gap_max_mm: float = Field(950.0, gt=0)
-    toes_max_cm2: float = Field(95.0, gt=0, description="a bigger support contact is a knee")
+    toes_max_cm2: float = Field(200.0, gt=0, description="a bigger support contact is a knee")
     toes_max_len_mm: float = Field(130.0, gt=0, description="a longer support contact is a shin")
     knee_max_cm2: float = Field(700.0, gt=0, description="a bigger contact is a seat or a body")
     stray_max_share: float = Field(0.12, ge=0, lt=1, description="load on other contacts")
@@ -86,7 +86,13 @@ class DetectorConfig(_Section):
     knee_share_max: float = Field(0.7, ge=0, le=1)
     u_smoothing_s: float = Field(0.06, ge=0, description="low-pass time constant on u")
     rep_enter_u: float = Field(0.008, gt=0, description="rise in u that leaves the top")
-    rep_min_depth_u: float = Field(0.025, gt=0, description="smallest swing in u that is a rep")
+    rep_min_depth_u: float = Field(0.015, gt=0, description="smallest swing in u that is a rep")
+    rep_sure_depth_u: float = Field(
+        0.05, gt=0, description="a swing this deep is a rep even without a load swing"
+    )
+    rep_min_load_swing: float = Field(
+        0.04, ge=0, description="share the total load must swing by in a shallower rep"
+    )
     rep_return_fraction: float = Field(0.45, gt=0, lt=1, description="back within this of top")
     rep_min_s: float = Field(0.4, gt=0)
     rep_max_s: float = Field(7.0, gt=0, description="longer down (with pauses) is no rep")

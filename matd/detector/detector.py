@@ -23,6 +23,12 @@ IDLE, OCCUPIED, PLANK, SET = "idle", "occupied", "plank", "set"
 IDLE_LOAD_N = 40.0
 # Before a set is announced, the pattern may flicker this long without starting over.
 CANDIDATE_GAP_S = 0.3
+# In a set, the palms (or the toes) do not move further than this between frames: a hand
+# lifted and put down a few cm away is fine, a pattern found elsewhere is a misread.
+MAX_HANDS_JUMP_MM = 150.0
+MAX_SUPPORT_JUMP_MM = 250.0
+# After the pattern was lost this long (a palm in the air), a rep in progress starts over.
+RESUME_AFTER_S = 0.1
 # A rep must start this long after the pattern formed to count before the set is announced.
 CANDIDATE_SETTLE_S = 0.5
 # A gap in the frames this long (device time) ends whatever was going on.
@@ -201,7 +207,9 @@ class Detector:
         self.cop = f.cop
         cur = self.current
         announced = cur is not None and cur.announced
-        pattern = self.finder.find(f.contacts, allow_one_hand=announced)
+        pattern = self.finder.find(
+            f.contacts, allow_one_hand=announced, hands_near=self._hands.at if cur else None
+        )
         if pattern is not None and cur is not None and pattern.knees != cur.knees:
             # Resting on the knees mid-set is the pattern gone (SIGNALS.md); before the set
             # is announced, a change of support is a person still getting into position.
@@ -210,6 +218,8 @@ class Detector:
             else:
                 self._drop_candidate()
                 cur = None
+        if pattern is not None and cur is not None and not self._continues(pattern):
+            pattern = None  # palms or toes elsewhere than a moment ago: a misread frame
         self.pattern = pattern
         if pattern is None and self._suppress_until_gone and self.current is None:
             self._suppress_until_gone = False
@@ -264,6 +274,15 @@ class Detector:
             cur.baseline_from = "calibration"
         self.current = cur
         return cur
+
+    def _continues(self, p: Pattern) -> bool:
+        h, s = self._hands.at, self._support.at
+        if h is None or s is None:
+            return True
+        return (
+            math.dist(p.hands_at, h) <= MAX_HANDS_JUMP_MM
+            and math.dist(p.support_at, s) <= MAX_SUPPORT_JUMP_MM
+        )
 
     def _drop_candidate(self) -> None:
         self.current = None
@@ -348,6 +367,9 @@ class Detector:
         self._pairs: list[tuple[float, float]] = []
         self._hand_fit: tuple[float, float] | None = None  # hand offset = icpt + slope·u
         self._drift_t: float | None = None
+        self._u_seen_t: float | None = None
+        self._load_lo = math.inf
+        self._load_hi = 0.0
         self._recent_u: deque[tuple[float, float]] = deque()
 
     def _axis(self) -> Point:
@@ -380,6 +402,11 @@ class Detector:
         u = self._feed_u(t, p)
         if u is None:
             return []
+        if self._u_seen_t is not None and t - self._u_seen_t > RESUME_AFTER_S:
+            self._restart_top(u, t)
+        self._u_seen_t = t
+        self._load_lo = min(self._load_lo, self.load)
+        self._load_hi = max(self._load_hi, self.load)
         left = p.left_share()
         if left is not None:
             cur.left_share_sum += left
@@ -418,7 +445,11 @@ class Detector:
         duration = t - self._top_t
         # A "rep" that began as the pattern formed is the person still getting into place.
         settled = cur.announced or self._top_t - cur.start_t >= CANDIDATE_SETTLE_S
-        if swing >= cfg.rep_min_depth_u and duration >= cfg.rep_min_s and settled:
+        # Lowering and raising a body takes vertical force: the total load swings. Breathing
+        # in a plank moves u as much as a shallow rep, but not the load.
+        heave = (self._load_hi - self._load_lo) / max(self._load_hi, 1.0)
+        moved = swing >= cfg.rep_sure_depth_u or heave >= cfg.rep_min_load_swing
+        if swing >= cfg.rep_min_depth_u and duration >= cfg.rep_min_s and settled and moved:
             median = cur.median_depth()
             n = len(cur.reps) + 1
             depth = round(swing, 4)
@@ -439,6 +470,7 @@ class Detector:
         return events
 
     def _restart_top(self, u: float, t: float) -> None:
+        self._load_lo = self._load_hi = self.load
         self._going_down = False
         self._top_u, self._top_t = u, t
         self._top_level = u

@@ -134,7 +134,16 @@ class PatternFinder:
     def __init__(self, cfg: DetectorConfig) -> None:
         self.cfg = cfg
 
-    def find(self, contacts: list[Contact], *, allow_one_hand: bool = False) -> Pattern | None:
+    def find(
+        self,
+        contacts: list[Contact],
+        *,
+        allow_one_hand: bool = False,
+        hands_near: Point | None = None,
+    ) -> Pattern | None:
+        """The best pattern among the contacts, or None. In a set, `allow_one_hand` lets a
+        palm be lifted for a moment, and `hands_near` (where the palms were) breaks ties
+        toward continuity."""
         total = sum(c.load_n for c in contacts)
         if total <= 0:
             return None
@@ -148,8 +157,13 @@ class PatternFinder:
             low, high = tuple(ordered[:cut]), tuple(ordered[cut:])
             for hands, support in ((low, high), (high, low)):
                 found = self._candidate(hands, support, total, allow_one_hand)
-                if found is not None and (best is None or found[0] > best[0]):
-                    best = found
+                if found is None:
+                    continue
+                score = found[0]
+                if hands_near is not None:
+                    score -= math.dist(found[1].hands_at, hands_near) / 500.0
+                if best is None or score > best[0]:
+                    best = (score, found[1])
         return best[1] if best else None
 
     def _candidate(
@@ -207,7 +221,10 @@ class PatternFinder:
             share_lo, share_hi = cfg.toe_share_min, cfg.toe_share_max
         if not (lo <= length <= hi):
             return None
-        if not allow_one_hand and not (share_lo <= share <= share_hi):
+        if len(hands) == 1:
+            # One palm in the air shifts load to the other limbs for a moment.
+            share_lo, share_hi = share_lo - 0.2, share_hi + 0.05
+        if not (share_lo <= share <= share_hi):
             return None
         pattern = Pattern(
             knees=knees,

@@ -63,7 +63,12 @@ def pushup_frames(
     for i in range(n):
         t = i / RATE
         u = u_of_t(t)
-        hands, support = weight * u, weight * (1 - u)
+        # Lowering and raising the body takes vertical force: the load heaves with u's
+        # acceleration (a real rep's signature, which breathing does not have).
+        h = 1.0 / RATE
+        heave = 1.0 + 0.25 * (u_of_t(t + h) - 2 * u + u_of_t(max(t - h, 0.0))) / (h * h)
+        w = weight * heave
+        hands, support = w * u, w * (1 - u)
         h1 = contact(hx + px * 220, hy + py * 220, hands / 2, 100, 120, 90, a)
         h2 = contact(hx - px * 220, hy - py * 220, hands / 2, 100, 120, 90, a)
         if knees:
