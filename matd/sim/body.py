@@ -64,7 +64,18 @@ class Person:
         h = float(rng.uniform(1.5, 2.0))
         mass = float(np.clip(rng.uniform(19.0, 34.0) * h * h, 45.0, 120.0))
         size = (h - 1.5) / 0.5  # 0 for the shortest, 1 for the tallest
-        two_toes = bool(rng.random() < 0.7)
+        top_u = float(rng.uniform(0.62, 0.71))
+        weight = mass * G
+        # Feet together (one toe contact) only when 25 cm² of toes can carry the legs' load
+        # at the pressures SIGNALS.md gives; heavier people keep two contacts.
+        one_fits = (1.0 - top_u) * weight / 2.5 <= 95.0
+        two_toes = not one_fits or bool(rng.random() < 0.7)
+        # Contact areas follow from the load and SIGNALS.md's mean pressures (palms 20 to 40
+        # kPa, toes 50 to 90 kPa), within the areas it gives (80-120 cm², 10-25 cm²).
+        per_hand = top_u * weight / 2.0
+        per_toe = (1.0 - top_u) * weight / (2.0 if two_toes else 1.0)
+        palm_cm2 = float(np.clip(per_hand / rng.uniform(22.0, 38.0) * 10.0, 80.0, 120.0))
+        toe_cm2 = float(np.clip(per_toe / rng.uniform(55.0, 85.0) * 10.0, 10.0, 25.0))
         return Person(
             mass_kg=mass,
             height_m=h,
@@ -72,19 +83,17 @@ class Person:
             hand_to_toe_m=float(np.clip(h * rng.uniform(0.62, 0.84), 0.9, 1.6)),
             knee_pushup_m=float(np.clip(0.55 + 0.2 * size + rng.uniform(-0.05, 0.15), 0.55, 0.9)),
             all_fours_m=float(rng.uniform(0.45, 0.55)),
-            palm_area_cm2=float(
-                np.clip(100.0 * (h / 1.75) ** 2 * rng.uniform(0.88, 1.12), 80, 120)
-            ),
+            palm_area_cm2=palm_cm2,
             turnout_left_deg=float(rng.uniform(-5.0, 30.0)),
             turnout_right_deg=float(rng.uniform(-5.0, 30.0)),
             toe_contacts=2 if two_toes else 1,
-            toe_area_cm2=float(rng.uniform(10.0, 18.0) if two_toes else rng.uniform(15.0, 25.0)),
+            toe_area_cm2=toe_cm2,
             toe_gap_m=float(rng.uniform(0.06, 0.35)) if two_toes else 0.0,
             knee_gap_m=float(rng.uniform(0.12, 0.3)),
             foot_length_mm=float(h * 1000.0 * rng.uniform(0.145, 0.16)),
             shin_mm=float(h * 1000.0 * rng.uniform(0.23, 0.26)),
             stance_m=float(rng.uniform(0.1, 0.35)),
-            top_u=float(rng.uniform(0.62, 0.71)),
+            top_u=top_u,
             depth_u=float(rng.uniform(0.04, 0.10)),
             knee_top_u=float(rng.uniform(0.49, 0.56)),
             knee_depth_u=float(rng.uniform(0.03, 0.08)),

@@ -36,12 +36,15 @@ class ObjectOnMat:
     ) -> ObjectOnMat:
         if kind == "bag":
             length, width = float(rng.uniform(250, 500)), float(rng.uniform(150, 320))
-            jitter = rng.uniform(0.4, 1.6, (max(2, round(length / 35)) * max(2, round(width / 35))))
+            # A soft bag rests on whatever is hard inside it: a few patches carry most of it.
+            jitter = rng.lognormal(0.0, 0.9, max(2, round(length / 35)) * max(2, round(width / 35)))
             tpl = shapes.rect_lattice("bag", length, width, 1.0, jitter)
-            mass = float(rng.uniform(2.0, 15.0))
+            mass = float(rng.uniform(3.0, 15.0))
         elif kind == "box":
             length, width = float(rng.uniform(200, 450)), float(rng.uniform(150, 350))
-            tpl = shapes.rect_lattice("box", length, width, 1.5, None)
+            tpl = shapes.rect_lattice(
+                "box", length, width, 2.5, None
+            )  # a rigid base bears on its rim
             mass = float(rng.uniform(3.0, 20.0))
         elif kind == "kettlebell":
             tpl = shapes.ring("kettlebell", float(rng.uniform(120, 200)))

@@ -436,13 +436,23 @@ class Scene:
             },
             "duration_s": round(self.duration, 4),
             "t0_s": round(t0, 6),
-            "person": s.person.to_json(),
+            "person": {**s.person.to_json(), **self._contact_pressures()},
             "placement": {**s.frame.to_json(), **s.placement},
             "sensor": s.sensor.to_json(),
             "segments": segs,
             "objects": things,
             "sets": sets,
             "expect_no_set": not sets,
+        }
+
+    def _contact_pressures(self) -> dict[str, float]:
+        """Mean pressures (pressure-weighted, kPa) under a palm and a toe contact at the top."""
+        p, b = self.person, self.book
+        per_hand = p.top_u * p.weight_n / 2.0
+        per_toe = (1.0 - p.top_u) * p.weight_n / p.toe_contacts
+        return {
+            "palm_mean_kpa": round(b.palm_right.mean_kpa(per_hand), 1),
+            "toe_mean_kpa": round(b.toes_right.mean_kpa(per_toe), 1),
         }
 
 

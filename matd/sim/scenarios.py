@@ -131,7 +131,7 @@ def _u(rng: np.random.Generator, lo: float, hi: float) -> float:
 
 def _before(rng: np.random.Generator) -> list[Step]:
     """What happens before a set: stepping on, standing, maybe sitting, kneeling or lying."""
-    steps = [Step("absent", _u(rng, 0.5, 3.0)), Step("stand", _u(rng, 1.0, 4.0))]
+    steps = [Step("absent", _u(rng, 1.0, 4.0)), Step("stand", _u(rng, 1.0, 4.0))]
     pick = rng.random()
     if pick < 0.2:
         steps.append(Step("walk", _u(rng, 1.0, 3.0)))

@@ -94,7 +94,7 @@ class SensorParams:
         )
 
     def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items()}
         d["dead_cells"] = [list(c) for c in self.dead_cells]
         d["stuck_cells"] = [list(c) for c in self.stuck_cells]
         return d
@@ -151,9 +151,9 @@ class MatSensor:
         if p.creep_fraction > 0.0:
             dt = 0.0 if self._last_t is None else max(t - self._last_t, 0.0)
             # Creep builds slowly under load and recovers about four times faster unloaded.
-            rising = r > self._creep
-            tau = np.where(rising, p.creep_tau_s, p.creep_tau_s / 4.0)
-            self._creep += (r - self._creep) * (1.0 - np.exp(-dt / tau))
+            build = 1.0 - math.exp(-dt / p.creep_tau_s)
+            relax = 1.0 - math.exp(-4.0 * dt / p.creep_tau_s)
+            self._creep += (r - self._creep) * np.where(r > self._creep, build, relax)
             r = r + p.creep_fraction * self._creep
         self._last_t = t
         value = self.span * r + self.offset_counts(t)

@@ -63,8 +63,8 @@ class MatKit:
         corners = [
             at_origin.at(0.1, half_span),
             at_origin.at(0.1, -half_span),
-            at_origin.at(-person.hand_to_toe_m, 0.1),
-            at_origin.at(-person.hand_to_toe_m, -0.1),
+            at_origin.at(-person.hand_to_toe_m, person.toe_gap_m / 2 + 0.05),
+            at_origin.at(-person.hand_to_toe_m, -person.toe_gap_m / 2 - 0.05),
         ]
         xs, ys = [c[0] for c in corners], [c[1] for c in corners]
         frame = BodyFrame(

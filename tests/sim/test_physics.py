@@ -140,7 +140,9 @@ def test_a_pike_raises_u_never_lowers_it(kit):
 @pytest.mark.parametrize("heading", [0.0, 180.0, 20.0, -20.0, 160.0, -165.0])
 def test_u_from_the_centre_of_pressure_is_right_facing_either_end_and_turned(kit, heading):
     # Someone whose push-up fits across the 0.8 m mat even at 20°.
-    person = replace(Person.draw(np.random.default_rng(21)), hand_span_m=0.36, hand_to_toe_m=1.2)
+    person = replace(
+        Person.draw(np.random.default_rng(21)), hand_span_m=0.36, hand_to_toe_m=1.2, toe_gap_m=0.15
+    )
     source, scene = kit.scene(
         kit.around_a_set(kind="plank", hold_s=10.0),
         seed=21,
