@@ -393,8 +393,6 @@ class ExerciseSet(Motion):
         self._hand_cop = Wobble(rng, float(rng.uniform(0.5, 2.0)), 0.1, 0.6)
         self._reach = self.person.knee_pushup_m if plan.knees else self.person.hand_to_toe_m
         self._interludes: list[tuple[float, float, list[Motion]]] = []
-        for lift in plan.lifts:
-            self._interludes.append((lift.start, lift.end, [self._lift_motion(lift)]))
         for rest in plan.rests:
             self._interludes.append((rest.start, rest.end, self._rest_motions(rest, rng)))
 
@@ -479,8 +477,25 @@ class ExerciseSet(Motion):
                 limb.template, limb.x, limb.y, limb.heading, limb.share, (fx * d, fy * d)
             )
         swing = min(plan.load_swing * acc, 0.15) if acc > 0 else max(plan.load_swing * acc, -0.15)
+        for lift in plan.lifts:
+            if lift.start <= t < lift.end:
+                self._lift_hand(pose, lift, t)
         force = self.weight_n * (1.0 - swing)
         return pose, force
+
+    @staticmethod
+    def _lift_hand(pose: Pose, lift: HandLift, t: float) -> None:
+        """The other hand takes the lifted hand's load: the body leans over it, so the
+        hands' share of the load (u) stays as it was."""
+        if t < lift.start + lift.unload:
+            down = 1.0 - ramp(t, lift.start, lift.start + lift.unload)
+        else:
+            down = ramp(t, lift.end - lift.load, lift.end)
+        other = "hand_R" if lift.key == "hand_L" else "hand_L"
+        hand, helper = pose[lift.key], pose[other]
+        moved = hand.share * (1.0 - down)
+        pose[lift.key] = replace(hand, share=hand.share * down)
+        pose[other] = replace(helper, share=helper.share + moved)
 
     def pose(self, t: float) -> tuple[Pose, float]:
         for t0, t1, motions in self._interludes:
@@ -493,14 +508,6 @@ class ExerciseSet(Motion):
     def u_at(self, t: float) -> float:
         """The physical u (hands' share of the load) at t."""
         return hands_share(self.pose(t)[0])
-
-    def _lift_motion(self, lift: HandLift) -> Transition:
-        a, _ = self.base_pose(lift.start)
-        b, _ = self.base_pose(lift.end)
-        unload = (lift.start, lift.start + lift.unload)
-        load = (lift.end - lift.load, lift.end)
-        move = Move((lift.key,), (lift.key,), unload, load)
-        return Transition(a, b, [move], lift.start, lift.end, self.weight_n, "hand_lift")
 
     def _rest_motions(self, rest: KneeRest, rng: np.random.Generator) -> list[Motion]:
         a, _ = self.base_pose(rest.start)

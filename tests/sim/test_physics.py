@@ -250,6 +250,11 @@ def test_a_lifted_hand_comes_down_a_few_centimetres_away(kit):
         return float(p[(np.abs(f) < 0.25) & (side * lat > 0)].sum())
 
     assert hand_load(during.pressure_kpa) < 0.02 * hand_load(before.pressure_kpa)
+    # The other hand takes its load: the hands' share of the load hardly moves.
+    reach = scene.person.hand_to_toe_m
+    assert kit.hands_share(during.pressure_kpa, frame, reach) == pytest.approx(
+        kit.hands_share(before.pressure_kpa, frame, reach), abs=0.015
+    )
 
     def hand_centre(p):
         near = (np.abs(f) < 0.25) & (side * lat > 0)
