@@ -58,12 +58,14 @@ def calibrate(
     double full_scale,
     double p_half_kpa,
     float[:, ::1] out,
+    double clip_share=CLIP_SHARE,
 ):
     """Raw counts to kPa in `out`: subtract the baseline, gate on the noise floor and the
-    mask, then invert the saturating response adc = FS·p/(p + p_half)."""
+    mask, then invert the saturating response adc = FS·p/(p + p_half), reading no more
+    than `clip_share` of full scale (near saturation the inverse blows up cell gain errors)."""
     cdef Py_ssize_t rows = raw.shape[0], cols = raw.shape[1], r, c
     cdef float a
-    cdef double ad, clip = CLIP_SHARE * full_scale
+    cdef double ad, clip = clip_share * full_scale
     _same_shape(rows, cols, baseline.shape[0], baseline.shape[1], "baseline")
     _same_shape(rows, cols, floor.shape[0], floor.shape[1], "floor")
     _same_shape(rows, cols, mask.shape[0], mask.shape[1], "mask")

@@ -159,6 +159,7 @@ class Calibrator:
             self.full_scale,
             self.cfg.p_half_kpa,
             self.pressure,
+            self.cfg.response_clip,
         )
         if self._masked.size:
             self._fill_masked()

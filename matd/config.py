@@ -47,6 +47,13 @@ class MatConfig(_Section):
 
 class CalibrationConfig(_Section):
     p_half_kpa: float = Field(50.0, gt=0, description="pressure at half the ADC's full scale")
+    response_clip: float = Field(
+        0.85,
+        gt=0,
+        lt=1,
+        description="read no cell above this share of full scale: near saturation, inverting"
+        " the response turns a cell's gain error (±20%) into a many-fold pressure error",
+    )
     noise_sigmas: float = Field(5.0, gt=0, description="noise floor, in noise std devs")
     min_noise_counts: float = Field(6.0, ge=0, description="lowest noise floor, ADC counts")
     baseline_tau_s: float = Field(20.0, gt=0, description="empty-mat baseline time constant")

@@ -32,6 +32,7 @@ class Kernels(Protocol):
         full_scale: float,
         p_half_kpa: float,
         out: npt.NDArray[np.float32],
+        clip_share: float = ...,
     ) -> None: ...
 
     def track_baseline(

@@ -49,16 +49,18 @@ def calibrate(
     full_scale: float,
     p_half_kpa: float,
     out: npt.NDArray[np.float32],
+    clip_share: float = CLIP_SHARE,
 ) -> None:
     """Raw counts to kPa in `out`: subtract the baseline, gate on the noise floor and the
-    mask, then invert the saturating response adc = FS·p/(p + p_half)."""
+    mask, then invert the saturating response adc = FS·p/(p + p_half), reading no more
+    than `clip_share` of full scale (near saturation the inverse blows up cell gain errors)."""
     for array, name in ((baseline, "baseline"), (floor, "floor"), (mask, "mask"), (out, "out")):
         _same_shape(raw, array, name)
     if not full_scale > 0:
         raise ValueError(f"full_scale must be positive, got {full_scale}")
     above = raw.astype(np.float32) - baseline
     live = (above > floor) & (mask == 0)
-    a = np.minimum(above.astype(np.float64), CLIP_SHARE * full_scale)
+    a = np.minimum(above.astype(np.float64), clip_share * full_scale)
     pressure = p_half_kpa * a / (full_scale - a)
     out[...] = np.where(live, pressure, 0.0).astype(np.float32)
 
