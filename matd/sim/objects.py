@@ -129,7 +129,7 @@ class PetWalk:
         self.pause_at = float(rng.uniform(0.4, 0.6)) * walk_s if rng.random() < 0.3 else -1.0
         self.pause_s = float(rng.uniform(1.0, 5.0)) if self.pause_at >= 0 else 0.0
         self.end = start + walk_s + self.pause_s
-        self.footfalls = self._plan(rng)
+        self.footfalls = self._plan()
 
     def _travelled(self, t: float) -> float:
         """Distance walked by time t (mm); it stands still during its pause."""
@@ -144,14 +144,13 @@ class PetWalk:
         y = self.p0[1] + self.dir[1] * along + self.dir[0] * side * self.half_width_mm
         return x, y
 
-    def _plan(self, rng: np.random.Generator) -> list[Footfall]:
+    def _plan(self) -> list[Footfall]:
         """Each paw lands half a stance ahead of its girdle and stays until it lifts."""
         out: list[Footfall] = []
         dt = 0.01
         t = self.start
         down_at: list[float | None] = [None] * 4
         where: list[tuple[float, float]] = [(0.0, 0.0)] * 4
-        paused = False
         while t <= self.end + dt:
             d = self._travelled(t)
             in_pause = (
@@ -165,14 +164,10 @@ class PetWalk:
                     ahead = self.stride_mm * self.duty / 2 if not in_pause else 0.0
                     down_at[i] = t
                     where[i] = self._girdle(d + ahead, fore, side)
-                elif not stance and down_at[i] is not None:
-                    start = down_at[i]
-                    assert start is not None
-                    out.append(Footfall(i, start, t, *where[i]))
+                elif not stance and (landed := down_at[i]) is not None:
+                    out.append(Footfall(i, landed, t, *where[i]))
                     down_at[i] = None
-            paused = in_pause
             t += dt
-        del paused
         for i in range(4):
             start = down_at[i]
             if start is not None:
