@@ -87,6 +87,9 @@ class DetectorConfig(_Section):
     toe_length_max_m: float = Field(1.95, gt=0)
     knee_length_min_m: float = Field(0.45, gt=0, description="hands to knees+shins, shortest")
     knee_length_max_m: float = Field(1.3, gt=0)
+    knee_reach_min_m: float = Field(
+        0.53, gt=0, description="palms to the nearest knee; closer is kneeling on all fours"
+    )
     toe_share_min: float = Field(0.5, ge=0, le=1, description="hands' share on toes")
     toe_share_max: float = Field(0.9, ge=0, le=1)
     knee_share_min: float = Field(0.465, ge=0, le=1, description="below: kneeling on all fours")

@@ -381,7 +381,7 @@ class Detector:
         return dx / n, dy / n
 
     def _feed_u(self, t: float, p: Pattern) -> float | None:
-        if len(p.hands) != 2 or self.cop is None:
+        if len(p.hands) != 2:
             return None  # a hand in the air: the axis and u are not to be trusted
         h = self._hands.update(t, p.hands_at)
         s = self._support.update(t, p.support_at)
@@ -389,7 +389,10 @@ class Detector:
         n2 = ax * ax + ay * ay
         if n2 <= 0:
             return None
-        raw = ((self.cop[0] - s[0]) * ax + (self.cop[1] - s[1]) * ay) / n2
+        # The CoP of the body's own contacts: a bottle or a kettlebell elsewhere on the mat
+        # moves the whole mat's CoP but is no part of the push-up.
+        cop = p.cop
+        raw = ((cop[0] - s[0]) * ax + (cop[1] - s[1]) * ay) / n2
         self.u = self._u.update(t, raw)
         self._recent_u.append((t, self.u))
         while self._recent_u and self._recent_u[0][0] < t - 2.0:

@@ -37,6 +37,16 @@ class Pattern:
         return self.hands_load / total if total > 0 else 0.0
 
     @property
+    def cop(self) -> Point:
+        """The centre of pressure of the palms and the support alone, mm."""
+        parts = self.hands + self.support
+        load = sum(c.load_n for c in parts) or 1e-9
+        return (
+            sum(c.cop[0] * c.load_n for c in parts) / load,
+            sum(c.cop[1] * c.load_n for c in parts) / load,
+        )
+
+    @property
     def length_mm(self) -> float:
         return math.dist(self.hands_at, self.support_at)
 
@@ -128,6 +138,21 @@ def _along(c: Contact, axis: Point) -> float:
     return 4.0 * math.sqrt(max(var, 0.0))
 
 
+def _knee_reach(
+    hands_at: Point, support: tuple[Contact, ...], axis: Point, shin_mm: float
+) -> float:
+    """Distance along the body from the palms back to the nearest knee, mm: the front end of
+    each knee-and-shin patch (a patch longer than `shin_mm`), or its centre if shorter."""
+    ax, ay = axis
+    best = math.inf
+    for c in support:
+        along = (hands_at[0] - c.centroid[0]) * ax + (hands_at[1] - c.centroid[1]) * ay
+        length = _along(c, axis)
+        front = along - (length / 2 if length > shin_mm else 0.0)
+        best = min(best, front)
+    return best
+
+
 class PatternFinder:
     """Finds the push-up pattern in a frame's contacts, with thresholds from config."""
 
@@ -174,7 +199,7 @@ class PatternFinder:
         allow_one_hand: bool,
     ) -> tuple[float, Pattern] | None:
         cfg = self.cfg
-        if len(hands) > 2 or len(support) > 3:
+        if len(hands) > 2 or len(support) > 4:  # knees, shins and the feet behind them
             return None
         if len(hands) == 1 and not allow_one_hand:
             return None
@@ -221,6 +246,10 @@ class PatternFinder:
             share_lo, share_hi = cfg.toe_share_min, cfg.toe_share_max
         if not (lo <= length <= hi):
             return None
+        if knees and _knee_reach(hands_at, support, axis, cfg.toes_max_len_mm) < (
+            cfg.knee_reach_min_m * 1000
+        ):
+            return None  # knees under the hips: kneeling on all fours, not a knee push-up
         if len(hands) == 1:
             # One palm in the air shifts load to the other limbs for a moment.
             share_lo, share_hi = share_lo - 0.2, share_hi + 0.05
