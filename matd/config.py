@@ -107,11 +107,14 @@ class DetectorConfig(_Section):
     rep_min_s: float = Field(0.4, gt=0)
     rep_max_s: float = Field(7.0, gt=0, description="longer down (with pauses) is no rep")
     partial_fraction: float = Field(0.6, gt=0, lt=1)
-    sag_threshold_u: float = Field(0.012, gt=0, description="drop of top-u below baseline")
+    sag_threshold_u: float = Field(
+        0.012, gt=0, description="drop of top-u below baseline that, alone, makes half a sag"
+    )
+    sag_max_u: float = Field(0.08, gt=0, description="a deeper drop is not a sag (knees, leaving)")
     sag_release_u: float = Field(0.006, ge=0, description="back within this of baseline ends it")
     sag_confirm_s: float = Field(0.2, ge=0)
     sag_hand_shift_mm: float = Field(
-        3.0, gt=0, description="palms' own CoP this far toward the wrists is a sag"
+        3.0, gt=0, description="palms' own CoP toward the wrists that, alone, makes half a sag"
     )
     baseline_drift_s: float = Field(
         20.0, gt=0, description="time constant of following slow sensor creep in good form"

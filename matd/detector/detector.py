@@ -532,9 +532,15 @@ class Detector:
         # Each palm's own CoP moves toward the wrist when the hips sag (SIGNALS.md); it shows
         # at once, mid-rep too, where u can only be judged back at the top.
         ev_h = -residual / cfg.sag_hand_shift_mm if residual is not None else 0.0
-        if drop < -0.5 * self.sag_threshold:
-            ev_h = 0.0  # hips high (a pike) move u up: never a sag
-        score = max(ev_u, ev_h, 0.6 * (ev_u + ev_h))
+        if drop < -0.5 * self.sag_threshold or drop > cfg.sag_max_u:
+            # Hips high (a pike) move u up; a drop far deeper than any sag is someone
+            # sinking to the knees or leaving: neither is a sag.
+            ev_u = ev_h = 0.0
+        if not self._going_down and ev_u < 0.5:
+            ev_h = min(ev_h, 0.5)  # at the top u is in plain sight: no drop, no sag
+        # Two signs of one thing: the sum is the evidence, so a clear shift of either, or a
+        # moderate shift of both, makes a sag.
+        score = (ev_u + ev_h) / 2.0
         events: list[Event] = []
         if self._sag is None:
             if score >= 1.0:
@@ -549,7 +555,7 @@ class Detector:
                 self._below_since = None
         else:
             self._sag.max_depth = max(self._sag.max_depth, drop)
-            if drop <= cfg.sag_release_u and ev_h <= 0.5:
+            if drop <= cfg.sag_release_u and ev_h <= 0.5 or drop > cfg.sag_max_u:
                 self._above_since = self._above_since if self._above_since is not None else t
                 if t - self._above_since >= cfg.sag_confirm_s:
                     events.append(self._close_sag(t))
