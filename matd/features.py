@@ -49,9 +49,7 @@ class Features:
     pressure: npt.NDArray[np.float32] | None = None  # calibrated kPa, for the live views
 
 
-def contacts_from_table(
-    table: npt.NDArray[np.float64], cell_area_cm2: float
-) -> list[Contact]:
+def contacts_from_table(table: npt.NDArray[np.float64], cell_area_cm2: float) -> list[Contact]:
     out = []
     for row in table.tolist():  # Python floats at once: far cheaper than numpy scalars
         out.append(

@@ -14,7 +14,8 @@ def describe(event: dict[str, Any]) -> str:
         return f"set {sid} started ({'knee push-ups' if event.get('knees') else 'push-ups'})"
     if kind == "rep":
         partial = " (partial)" if event.get("partial") else ""
-        return f"  rep {event['n']}{partial}  depth {event['depth']:.3f} u  {event['duration_s']:.1f} s"
+        depth, took = event["depth"], event["duration_s"]
+        return f"  rep {event['n']}{partial}  depth {depth:.3f} u  {took:.1f} s"
     if kind == "sag_started":
         return f"  ! hips sagging (u {event['depth']:.3f} below your baseline)"
     if kind == "sag_ended":
