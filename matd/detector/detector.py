@@ -538,6 +538,12 @@ class Detector:
             ev_u = ev_h = 0.0
         if not self._going_down and ev_u < 0.5:
             ev_h = min(ev_h, 0.5)  # at the top u is in plain sight: no drop, no sag
+        if ev_u < 0.5 and ev_h < cfg.sag_hand_alone:
+            ev_h = min(ev_h, 0.5)  # mid-rep the palms alone must be unmistakable
+        if residual is not None and ev_h < 0.3:
+            # u sinking while the palms stay put is the body shifting or the sensor
+            # creeping, not the hips: a sag moves both (SIGNALS.md).
+            ev_u = min(ev_u, 1.0)
         # Two signs of one thing: the sum is the evidence, so a clear shift of either, or a
         # moderate shift of both, makes a sag.
         score = (ev_u + ev_h) / 2.0
@@ -557,7 +563,7 @@ class Detector:
             self._sag.max_depth = max(self._sag.max_depth, drop)
             if drop <= cfg.sag_release_u and ev_h <= 0.5 or drop > cfg.sag_max_u:
                 self._above_since = self._above_since if self._above_since is not None else t
-                if t - self._above_since >= cfg.sag_confirm_s:
+                if t - self._above_since >= cfg.sag_release_s:
                     events.append(self._close_sag(t))
             else:
                 self._above_since = None

@@ -52,6 +52,7 @@ def pushup_frames(
     knees: bool = False,
     t0: float = 100.0,
     centre: tuple[float, float] = (1000.0, 400.0),
+    hand_shift: Callable[[float], float] = lambda t: 0.0,
 ) -> Iterator[Features]:
     """Hands and toes (or knees) around `centre`, the hands toward `facing` (+1 or -1)."""
     a = math.radians(angle_deg)
@@ -69,8 +70,10 @@ def pushup_frames(
         heave = 1.0 + 0.25 * (u_of_t(t + h) - 2 * u + u_of_t(max(t - h, 0.0))) / (h * h)
         w = weight * heave
         hands, support = w * u, w * (1 - u)
-        h1 = contact(hx + px * 220, hy + py * 220, hands / 2, 100, 120, 90, a)
-        h2 = contact(hx - px * 220, hy - py * 220, hands / 2, 100, 120, 90, a)
+        # A palm's own CoP moves toward the wrist (the feet) when the hips sag.
+        shift = -facing * hand_shift(t)
+        h1 = contact(hx + px * 220, hy + py * 220, hands / 2, 100, 120, 90, a, shift)
+        h2 = contact(hx - px * 220, hy - py * 220, hands / 2, 100, 120, 90, a, shift)
         if knees:
             s1 = contact(
                 sx + px * 120 - ax * 150, sy + py * 120 - ay * 150, support / 2, 180, 350, 80, a

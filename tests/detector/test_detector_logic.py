@@ -66,7 +66,10 @@ def test_sag_in_plank_raises_started_and_ended() -> None:
         return 0.03 if 6.0 <= t < 9.0 else 0.0
 
     u = rep_u(0.66, 0.07, reps=0, period=2.0, start=100, sag=sag)
-    frames = itertools.chain(pushup_frames(u, 12.0), empty_frames(3, 112))
+    frames = itertools.chain(
+        pushup_frames(u, 12.0, hand_shift=lambda t: 10.0 if sag(t) else 0.0),
+        empty_frames(3, 112),
+    )
     _, events = run(frames)
     names = types(events)
     assert names == ["set_started", "sag_started", "sag_ended", "set_ended"]
@@ -74,6 +77,16 @@ def test_sag_in_plank_raises_started_and_ended() -> None:
     assert 106.0 <= started["t"] <= 106.6
     assert started["depth"] == pytest.approx(0.03, abs=0.005)
     assert events[-1]["kind"] == "plank" and events[-1]["sag_episodes"] == 1
+
+
+def test_u_sinking_without_the_palms_moving_is_not_a_sag() -> None:
+    def drift(t: float) -> float:
+        return 0.03 if t >= 6.0 else 0.0
+
+    u = rep_u(0.66, 0.07, reps=0, period=2.0, start=100, sag=drift)
+    frames = itertools.chain(pushup_frames(u, 12.0), empty_frames(3, 112))
+    _, events = run(frames)
+    assert "sag_started" not in types(events)
 
 
 def test_held_pike_is_not_a_sag() -> None:
@@ -93,7 +106,10 @@ def test_sag_across_later_reps() -> None:
         return 0.025 if t >= 13.0 else 0.0
 
     u = rep_u(0.66, 0.07, reps=8, period=2.0, start=3.0, sag=sag)
-    frames = itertools.chain(pushup_frames(u, 21.0), empty_frames(3, 121))
+    frames = itertools.chain(
+        pushup_frames(u, 21.0, hand_shift=lambda t: 10.0 if sag(t) else 0.0),
+        empty_frames(3, 121),
+    )
     _, events = run(frames)
     names = types(events)
     assert names.count("rep") == 8
