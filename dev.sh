@@ -11,10 +11,15 @@ apt_need=()
 python3 -c 'import venv, ensurepip' 2>/dev/null || apt_need+=(python3-venv)
 [ -f "$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h" ] \
   || apt_need+=(python3-dev)
-command -v gcc >/dev/null || apt_need+=(gcc)
+# gcc only recommends the C library's headers; the kernels need both.
+echo '#include <stdio.h>' | gcc -E -x c - >/dev/null 2>&1 || apt_need+=(gcc libc6-dev)
 if [ "${1:-}" = "test" ]; then
-  command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || apt_need+=(mosquitto)
-  command -v mosquitto_passwd >/dev/null || apt_need+=(mosquitto-clients)
+  # Debian's mosquitto package holds the broker (in /usr/sbin, off a user's PATH) and
+  # mosquitto_passwd, with which the tests give the broker its users.
+  if ! [ -x /usr/sbin/mosquitto ] && ! command -v mosquitto >/dev/null \
+    || ! command -v mosquitto_passwd >/dev/null; then
+    apt_need+=(mosquitto)
+  fi
   command -v openssl >/dev/null || apt_need+=(openssl)
 fi
 if [ ${#apt_need[@]} -gt 0 ]; then

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -210,7 +211,7 @@ class Calibrator:
         try:
             with np.load(path) as saved:
                 fields = {k: saved[k] for k in saved.files}
-        except (ValueError, EOFError) as exc:
+        except (ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise ValueError(f"{path}: not a saved baseline ({exc})") from None
         needed = {"format", "rows", "cols", "full_scale", "baseline", "var", "dead", "stuck"}
         if not needed <= fields.keys() or int(fields["format"]) != SAVE_FORMAT:

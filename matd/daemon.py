@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 LOG_LEVELS = {0: logging.DEBUG, 1: logging.INFO, 2: logging.WARNING, 3: logging.ERROR}
 STATE_EVERY_S = 0.1  # the hub coalesces anyway; no need to hand it 50 states a second
+TARE_FILE = "tare.npz"  # in the state folder: the empty-mat baseline, kept across restarts
 
 
 class Daemon:
@@ -38,6 +39,7 @@ class Daemon:
             cfg,
             first_set_id=self._load_next_set_id(),
             person_baseline=self._load_person_baseline(),
+            tare_path=self.state_dir / TARE_FILE,
         )
         self.link = MatLink(cfg.mat.port, cfg.mat, self._on_message)
         self._stop = threading.Event()
@@ -117,6 +119,7 @@ class Daemon:
             if hello
             else None,
             "sink_dropped_events": self.hub.dropped(),
+            "tare_from_file": self.pipeline.tare_from_file,
         }
 
     # ------------------------------------------------------------ lifecycle
@@ -129,6 +132,8 @@ class Daemon:
     def stop(self) -> None:
         self._stop.set()
         self.link.stop()
+        # The reader thread is gone: the calibrator is ours to read.
+        self.pipeline.save_tare()
         self.hub.stop()
 
     def request_stop(self) -> None:

@@ -511,10 +511,13 @@ class Detector:
         a = min(dt / self.cfg.baseline_drift_s, 1.0)
         if abs(drop) < 0.5 * self.sag_threshold:
             cur.baseline_u -= a * drop
-        if self._hand_fit is not None and residual is not None:
-            if abs(residual) < 0.5 * self.cfg.sag_hand_shift_mm:
-                slope, icpt = self._hand_fit
-                self._hand_fit = (slope, icpt + a * residual)
+        fit = self._hand_fit
+        if (
+            fit is not None
+            and residual is not None
+            and abs(residual) < 0.5 * self.cfg.sag_hand_shift_mm
+        ):
+            self._hand_fit = (fit[0], fit[1] + a * residual)
 
     def _track_sag(self, t: float, u: float, hand_off: float) -> list[Event]:
         cur = self.current
@@ -561,7 +564,7 @@ class Detector:
                 self._below_since = None
         else:
             self._sag.max_depth = max(self._sag.max_depth, drop)
-            if drop <= cfg.sag_release_u and ev_h <= 0.5 or drop > cfg.sag_max_u:
+            if (drop <= cfg.sag_release_u and ev_h <= 0.5) or drop > cfg.sag_max_u:
                 self._above_since = self._above_since if self._above_since is not None else t
                 if t - self._above_since >= cfg.sag_release_s:
                     events.append(self._close_sag(t))

@@ -24,8 +24,9 @@ EVENT_TYPES = (
     "pike_ended",
 )
 
+# The origin names matd and its version only: `support_url` is optional, and matd has
+# no public home to point it at yet.
 ORIGIN_NAME = "matd"
-ORIGIN_URL = "https://github.com/matd/matd"
 
 # The range Home Assistant's number entity offers for the sag threshold, in u. The
 # daemon itself accepts anything in (0, 0.5); a slider up to 0.1 is what makes sense.
@@ -304,7 +305,7 @@ def build_discovery(
 
     return {
         "dev": dev,
-        "o": {"name": ORIGIN_NAME, "sw": version, "url": ORIGIN_URL},
+        "o": {"name": ORIGIN_NAME, "sw": version},
         "avty": [{"t": topics.availability}],
         "qos": 1,
         "cmps": cmps,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from matd.controls import Controls
 from matd.hub import Hub
 from matd.sinks.mqtt import MqttSink
 
+from .daemonkit import spawn_matd
 from .mqttkit import Broker, Rig, TlsFiles, Watcher, free_port
 
 
@@ -81,3 +83,23 @@ def rigs() -> Iterator[Callable[..., Rig]]:
     yield make
     for r in made:
         r.stop()
+
+
+@pytest.fixture
+def processes() -> Iterator[Callable[..., subprocess.Popen[str]]]:
+    """`processes("run", ...)` starts `python -m matd run ...`; all are killed at the end."""
+    started: list[subprocess.Popen[str]] = []
+
+    def spawn(*args: str) -> subprocess.Popen[str]:
+        proc = spawn_matd(*args)
+        started.append(proc)
+        return proc
+
+    yield spawn
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(5)
+        for stream in (proc.stdout, proc.stderr):
+            if stream:
+                stream.close()

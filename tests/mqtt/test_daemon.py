@@ -2,71 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
-from .mqttkit import Broker
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MATD_")}
-    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    return env
-
-
-@pytest.fixture
-def processes() -> Iterator[Callable[..., subprocess.Popen[str]]]:
-    started: list[subprocess.Popen[str]] = []
-
-    def spawn(*args: str) -> subprocess.Popen[str]:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "matd", *args],
-            cwd=REPO,
-            env=_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        started.append(proc)
-        return proc
-
-    yield spawn
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(5)
-        for stream in (proc.stdout, proc.stderr):
-            if stream:
-                stream.close()
-
-
-def virtual_mat(processes, scenario: str = "empty") -> str:
-    sim = processes("simulate", "--pty", "--scenario", scenario)
-    assert sim.stdout is not None
-    path = sim.stdout.readline().strip()
-    assert path.startswith("/dev/"), path
-    return path
-
-
-def run_daemon(processes, broker: Broker, mat: str, state_dir: Path) -> subprocess.Popen[str]:
-    return processes(
-        "run",
-        "--port", mat,
-        "--no-http",
-        "--mqtt-host", "127.0.0.1",
-        "--mqtt-port", str(broker.port),
-        "--device-id", "mat-d",
-        "--state-dir", str(state_dir),
-    )  # fmt: skip
+from .daemonkit import run_daemon, virtual_mat
 
 
 def test_sigkill_leaves_the_last_will(mosquitto, watchers, processes, tmp_path) -> None:

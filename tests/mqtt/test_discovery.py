@@ -44,8 +44,7 @@ def test_discovery_is_complete_and_valid_for_every_component(
     assert by_key["sag_threshold"]["platform"] == "number"
     assert by_key["reps"]["unique_id"] == "matd_mat-1_reps"
     assert by_key["reps"]["default_entity_id"] == "sensor.mat_1_reps"
-    assert payload["o"] == {"name": "matd", "sw": "0.1.0-test", "url": payload["o"]["url"]}
-    assert payload["o"]["url"].startswith("https://")
+    assert payload["o"] == {"name": "matd", "sw": "0.1.0-test"}
     assert payload["dev"]["ids"] == ["matd_mat-1"]
     assert payload["avty"] == [{"t": f"{rig.base}/availability"}]
 
