@@ -14,8 +14,8 @@ import numpy as np
 from matd.calibrate import Calibrator, geometry_of
 from matd.config import CalibrationConfig
 from matd.features import Features, contacts_from_table
+from matd.geometry import Geometry
 from matd.kernels import Impl, get
-from matd.sim.source import Geometry
 from matd.wire.messages import Frame, Hello
 
 

@@ -31,8 +31,8 @@ import numpy as np
 import numpy.typing as npt
 
 from matd.config import CalibrationConfig
+from matd.geometry import Geometry
 from matd.kernels import Kernels, get
-from matd.sim.source import Geometry
 from matd.wire.messages import Frame, Hello
 
 WARMUP_FRAMES = 25  # half a second at 50 Hz: enough samples for a first noise estimate

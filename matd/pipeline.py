@@ -19,7 +19,7 @@ from matd.controls import Control
 from matd.detector import Detector, Event
 from matd.detector.events import utc_now_iso
 from matd.features import Features
-from matd.sim.source import Geometry
+from matd.geometry import Geometry
 from matd.wire import Frame, Hello
 from matd.wire.decoder import Impl
 

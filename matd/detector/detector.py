@@ -29,6 +29,8 @@ MAX_HANDS_JUMP_MM = 150.0
 MAX_SUPPORT_JUMP_MM = 250.0
 # After the pattern was lost this long (a palm in the air), a rep in progress starts over.
 RESUME_AFTER_S = 0.1
+# ...and the palm put back needs this long before u means anything again.
+SETTLE_S = 0.4
 # A rep must start this long after the pattern formed to count before the set is announced.
 CANDIDATE_SETTLE_S = 0.5
 # A gap in the frames this long (device time) ends whatever was going on.
@@ -368,6 +370,7 @@ class Detector:
         self._hand_fit: tuple[float, float] | None = None  # hand offset = icpt + slope·u
         self._drift_t: float | None = None
         self._u_seen_t: float | None = None
+        self._settle_until = -math.inf
         self._load_lo = math.inf
         self._load_hi = 0.0
         self._recent_u: deque[tuple[float, float]] = deque()
@@ -402,12 +405,18 @@ class Detector:
     def _track(self, t: float, p: Pattern) -> list[Event]:
         cur = self.current
         assert cur is not None
+        if self._u_seen_t is not None and t - self._u_seen_t > RESUME_AFTER_S:
+            # A palm was up: what u did meanwhile is unknown, and the first frames with it
+            # back down (partly loaded, maybe a few cm away) mislead. Start over once settled.
+            self._u.reset()
+            self._settle_until = t + SETTLE_S
         u = self._feed_u(t, p)
         if u is None:
             return []
-        if self._u_seen_t is not None and t - self._u_seen_t > RESUME_AFTER_S:
-            self._restart_top(u, t)
         self._u_seen_t = t
+        if t < self._settle_until:
+            self._restart_top(u, t)
+            return []
         self._load_lo = min(self._load_lo, self.load)
         self._load_hi = max(self._load_hi, self.load)
         left = p.left_share()
