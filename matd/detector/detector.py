@@ -460,9 +460,10 @@ class Detector:
         # Lowering and raising a body takes vertical force: the total load swings. Breathing
         # in a plank moves u as much as a shallow rep, but not the load.
         heave = (self._load_hi - self._load_lo) / max(self._load_hi, 1.0)
-        moved = swing >= cfg.rep_sure_depth_u or heave >= cfg.rep_min_load_swing
+        median = cur.median_depth()
+        like_the_others = median is not None and swing >= 0.5 * median
+        moved = swing >= cfg.rep_sure_depth_u or heave >= cfg.rep_min_load_swing or like_the_others
         if swing >= cfg.rep_min_depth_u and duration >= cfg.rep_min_s and settled and moved:
-            median = cur.median_depth()
             n = len(cur.reps) + 1
             depth = round(swing, 4)
             partial = bool(median and swing < cfg.partial_fraction * median)
