@@ -1,0 +1,59 @@
+"""The detector end to end on a small seeded corpus of simulated recordings: wire bytes in,
+events out, scored against the simulator's ground truth by `matd eval`'s own scoring.
+
+The full figures (200+200 cases) are in docs/accuracy.md; this holds the line on a sample
+so a change that breaks detection fails here. The floors are below the measured figures by
+the sample's noise, not by wishful thinking: see docs/accuracy.md for what they are."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from matd.config import load_config
+from matd.evaluate import evaluate
+
+CASES = 14
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("corpus")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "matd.sim.corpus",
+            str(out),
+            "--cases",
+            str(CASES),
+            "--seed",
+            "7",
+            "--split",
+            "holdout",
+            "--jobs",
+            "2",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+def test_sets_are_found_and_nothing_else_is_a_set(corpus: Path) -> None:
+    summary, scores = evaluate(corpus, load_config(environ={}), jobs=2)
+    assert summary["cases"] == CASES
+    assert summary["truth_sets"] > 0
+    assert summary["sets_found_rate"] >= 0.9, [s.notes for s in scores]
+    assert summary["no_set_cases_with_a_set"] == 0
+    assert summary["false_set_rate"] <= 0.1
+
+
+def test_reps_and_sags_are_mostly_right(corpus: Path) -> None:
+    summary, scores = evaluate(corpus, load_config(environ={}), jobs=2)
+    assert summary["exact_rep_rate"] >= 0.6, [s.notes for s in scores]
+    assert summary["rep_count_mae"] <= 1.0
+    assert summary["sag_f1"] >= 0.6
