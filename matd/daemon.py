@@ -28,7 +28,9 @@ TARE_FILE = "tare.npz"  # in the state folder: the empty-mat baseline, kept acro
 
 
 class Daemon:
-    def __init__(self, cfg: Config, *, console: bool = False) -> None:
+    def __init__(self, cfg: Config, *, console: bool = False, keep_tare: bool = True) -> None:
+        """`keep_tare=False`: the tare baseline is neither read from nor written to the
+        state folder (the demo's simulated mat must not replace a real mat's)."""
         self.cfg = cfg
         self.started_at = time.monotonic()
         self.state_dir = Path(cfg.state_dir)
@@ -39,7 +41,7 @@ class Daemon:
             cfg,
             first_set_id=self._load_next_set_id(),
             person_baseline=self._load_person_baseline(),
-            tare_path=self.state_dir / TARE_FILE,
+            tare_path=self.state_dir / TARE_FILE if keep_tare else None,
         )
         self.link = MatLink(cfg.mat.port, cfg.mat, self._on_message)
         self._stop = threading.Event()
