@@ -233,6 +233,16 @@ class Watcher:
         self.wait_for(lambda ms: len([m for m in ms if m.topic == topic]) >= n, timeout)
         return self.on(topic)
 
+    def wait_events(self, topic: str, n: int, timeout: float = 10.0) -> list[Received]:
+        """Waits for `n` distinct events (by `seq`): QoS 1 may deliver one twice, so a
+        plain count can be reached while the last event is still on its way."""
+
+        def distinct(ms: list[Received]) -> int:
+            return len({m.json()["seq"] for m in ms if m.topic == topic})
+
+        self.wait_for(lambda ms: distinct(ms) >= n, timeout)
+        return self.on(topic)
+
     def on(self, topic: str) -> list[Received]:
         with self._cond:
             return [m for m in self.messages if m.topic == topic]
