@@ -9,6 +9,7 @@ its new place, while the limbs still down take up its share, as in quasi-static 
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -60,16 +61,16 @@ class Wobble:
         )
 
 
-class Motion:
+class Motion(ABC):
     """A span of scenario time [start, end] with the person's (or a thing's) contacts."""
 
     kind: str = "motion"
     start: float = 0.0
     end: float = 0.0
 
+    @abstractmethod
     def pose(self, t: float) -> tuple[Pose, float]:
         """The contacts down at `t` and the total force (N) they carry."""
-        raise NotImplementedError
 
     def contacts(self, t: float) -> list[ContactState]:
         pose, force = self.pose(t)
