@@ -131,6 +131,19 @@ class Broker:
         return conf
 
     def start(self) -> None:
+        # A restart on the same port can find it briefly held (an old connection's socket,
+        # or an outgoing connection that drew it as its ephemeral port): try again a while.
+        for attempt in range(40):
+            try:
+                self._start_once()
+                return
+            except RuntimeError as exc:
+                if "Address already in use" not in str(exc) or attempt == 39:
+                    raise
+                self.proc = None
+                time.sleep(0.5)
+
+    def _start_once(self) -> None:
         assert self.proc is None, "already running"
         conf = self.write_config()
         self.proc = subprocess.Popen(
