@@ -42,8 +42,10 @@ def test_broker_gone_ten_seconds_mid_set_loses_nothing(
     feed(rig.hub, last)
     got = w.wait_events("matd/mat-1/event", len(sent), timeout=15)
     events = [m.json() for m in got]
-    seqs = [e["seq"] for e in events]
-    assert seqs == sorted(seqs), "events out of order"
+    # The broker may deliver again what its persistent session for the watcher had in
+    # flight at the restart (QoS 1); first arrivals must be in order.
+    first_arrivals = list(dict.fromkeys(e["seq"] for e in events))
+    assert first_arrivals == sorted(first_arrivals), "events out of order"
     unique = list({e["seq"]: e for e in events}.values())  # QoS 1 may repeat one
     assert [{k: v for k, v in e.items() if k != "seq"} for e in unique] == sent
 
