@@ -94,6 +94,12 @@ class DetectorConfig(_Section):
     toe_share_max: float = Field(0.9, ge=0, le=1)
     knee_share_min: float = Field(0.465, ge=0, le=1, description="below: kneeling on all fours")
     knee_share_max: float = Field(0.7, ge=0, le=1)
+    hold_share_margin: float = Field(
+        0.05,
+        ge=0,
+        le=0.3,
+        description="a set in progress keeps its pattern this far outside the share limits",
+    )
     u_smoothing_s: float = Field(0.06, ge=0, description="low-pass time constant on u")
     rep_enter_u: float = Field(0.008, gt=0, description="rise in u that leaves the top")
     rep_min_depth_u: float = Field(0.015, gt=0, description="smallest swing in u that is a rep")

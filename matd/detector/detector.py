@@ -210,7 +210,11 @@ class Detector:
         cur = self.current
         announced = cur is not None and cur.announced
         pattern = self.finder.find(
-            f.contacts, allow_one_hand=announced, hands_near=self._hands.at if cur else None
+            f.contacts,
+            allow_one_hand=announced,
+            hands_near=self._hands.at if cur else None,
+            # Hysteresis: a palm half off the mat's edge or a lean mid-set moves the share.
+            share_margin=self.cfg.hold_share_margin if announced else 0.0,
         )
         if pattern is not None and cur is not None and pattern.knees != cur.knees:
             # Resting on the knees mid-set is the pattern gone (SIGNALS.md); before the set
@@ -236,10 +240,13 @@ class Detector:
             if not cur.announced and self._stable(f.t):
                 events = self._announce(f.t) + events
         elif not cur.announced:
+            self._u_missed = True
             if f.t - cur.last_seen_t >= CANDIDATE_GAP_S:
                 self._drop_candidate()
-        elif f.t - cur.last_seen_t >= self.cfg.pattern_gone_s:
-            events += self._end_set(cur.last_seen_t)
+        else:
+            self._u_missed = True
+            if f.t - cur.last_seen_t >= self.cfg.pattern_gone_s:
+                events += self._end_set(cur.last_seen_t)
         if cur.announced or self.current is None:
             return events
         # Not announced yet: hold what the candidate raised until it is (or is dropped).
@@ -307,10 +314,29 @@ class Detector:
         assert cur is not None
         cur.announced = True
         cur.announced_t = t
+        if not cur.reps:
+            self._top_from_window(t)
         self._next_set_id = cur.set_id + 1
         events = [make_event("set_started", t, cur.set_id, knees=cur.knees), *cur.pending]
         cur.pending = []
         return events
+
+    def _top_from_window(self, t: float) -> None:
+        """The set starts from a steady pattern: its top is the lowest u of that steady
+        window, not whatever u passed through while the person got into place (a top
+        left there would make the whole first rep look like one long way down)."""
+        window = [(tt, u) for (tt, u) in self._recent_u if tt >= t - self.cfg.pattern_stable_s]
+        if not window or self.u is None:
+            return
+        top_t, top_u = min(window, key=lambda p: p[1])
+        if self._top_u is not None and top_u - self._top_u < self.cfg.rep_enter_u:
+            return  # the top already sits at the window's floor: a rep may be under way
+        self._top_u, self._top_t = top_u, top_t
+        self._top_level = top_u
+        after = [u for (tt, u) in window if tt >= top_t]
+        self._peak_u = max(after)
+        self._going_down = self.u - top_u >= self.cfg.rep_enter_u
+        self._load_lo = self._load_hi = self.load
 
     def _end_set(self, end_t: float) -> list[Event]:
         cur = self.current
@@ -370,6 +396,9 @@ class Detector:
         self._hand_fit: tuple[float, float] | None = None  # hand offset = icpt + slope·u
         self._drift_t: float | None = None
         self._u_seen_t: float | None = None
+        # Frames that came without u (a palm up), as opposed to frames lost on the wire:
+        # after a gap in the frames the body is where it was, after a palm was up it is not.
+        self._u_missed = False
         self._settle_until = -math.inf
         self._load_lo = math.inf
         self._load_hi = 0.0
@@ -405,15 +434,17 @@ class Detector:
     def _track(self, t: float, p: Pattern) -> list[Event]:
         cur = self.current
         assert cur is not None
-        if self._u_seen_t is not None and t - self._u_seen_t > RESUME_AFTER_S:
+        if self._u_missed and self._u_seen_t is not None and t - self._u_seen_t > RESUME_AFTER_S:
             # A palm was up: what u did meanwhile is unknown, and the first frames with it
             # back down (partly loaded, maybe a few cm away) mislead. Start over once settled.
             self._u.reset()
             self._settle_until = t + SETTLE_S
         u = self._feed_u(t, p)
         if u is None:
+            self._u_missed = True
             return []
         self._u_seen_t = t
+        self._u_missed = False
         if t < self._settle_until:
             self._restart_top(u, t)
             return []
@@ -438,6 +469,9 @@ class Detector:
         if not self._going_down:
             if self._top_u is None or u < self._top_u:
                 self._top_u, self._top_t = u, t
+                # The load's heave is a rep's own: counted from its top, not from whatever
+                # the load did while the person was still getting down onto the mat.
+                self._load_lo = self._load_hi = self.load
             if u - self._top_u >= cfg.rep_enter_u:
                 self._going_down = True
                 self._peak_u = u

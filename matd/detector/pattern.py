@@ -165,10 +165,12 @@ class PatternFinder:
         *,
         allow_one_hand: bool = False,
         hands_near: Point | None = None,
+        share_margin: float = 0.0,
     ) -> Pattern | None:
         """The best pattern among the contacts, or None. In a set, `allow_one_hand` lets a
-        palm be lifted for a moment, and `hands_near` (where the palms were) breaks ties
-        toward continuity."""
+        palm be lifted for a moment, `share_margin` widens the hands' share limits (a set
+        in progress is held by a looser test than the one that started it), and
+        `hands_near` (where the palms were) breaks ties toward continuity."""
         total = sum(c.load_n for c in contacts)
         if total <= 0:
             return None
@@ -181,7 +183,7 @@ class PatternFinder:
         for cut in range(1, len(ordered)):
             low, high = tuple(ordered[:cut]), tuple(ordered[cut:])
             for hands, support in ((low, high), (high, low)):
-                found = self._candidate(hands, support, total, allow_one_hand)
+                found = self._candidate(hands, support, total, allow_one_hand, share_margin)
                 if found is None:
                     continue
                 score = found[0]
@@ -197,6 +199,7 @@ class PatternFinder:
         support: tuple[Contact, ...],
         total: float,
         allow_one_hand: bool,
+        share_margin: float,
     ) -> tuple[float, Pattern] | None:
         cfg = self.cfg
         if len(hands) > 2 or len(support) > 4:  # knees, shins and the feet behind them
@@ -253,7 +256,7 @@ class PatternFinder:
         if len(hands) == 1:
             # One palm in the air shifts load to the other limbs for a moment.
             share_lo, share_hi = share_lo - 0.2, share_hi + 0.05
-        if not (share_lo <= share <= share_hi):
+        if not (share_lo - share_margin <= share <= share_hi + share_margin):
             return None
         pattern = Pattern(
             knees=knees,
