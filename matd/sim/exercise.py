@@ -27,6 +27,7 @@ from matd.sim.body import HandOffsets, Limb, Person, Pose, PoseBook, hands_share
 from matd.sim.motion import Hold, Motion, Move, Transition, Wobble, min_jerk, min_jerk_acc, ramp
 
 MIN_JERK_PEAK_ACC = 5.7735  # max |d²/dx² min_jerk(x)|, at x = 0.5 ± 0.289
+PARTIAL_MIN_U = 0.02  # the shallowest partial rep, in u
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +240,9 @@ def draw_set_plan(
         down = float(np.clip(p.down_s * tempo * slow * rng.uniform(0.9, 1.1), 0.6, 1.5))
         up = float(np.clip(p.up_s * tempo * slow * rng.uniform(0.9, 1.1), 0.5, 1.2))
         if i in partial_at:
-            depth = float(rng.uniform(0.15, 0.5))
+            # Part way down and back: 30 to 55% of a full rep, and never shallower than
+            # breathing sways u in a plank (SIGNALS.md: up to 0.02), or it is no rep at all.
+            depth = min(max(float(rng.uniform(0.3, 0.55)), PARTIAL_MIN_U / depth_u), 0.55)
             down = max(down * (0.55 + 0.5 * depth), 0.45)
             up = max(up * (0.55 + 0.5 * depth), 0.4)
         else:
