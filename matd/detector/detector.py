@@ -33,6 +33,12 @@ RESUME_AFTER_S = 0.1
 SETTLE_S = 0.4
 # A rep must start this long after the pattern formed to count before the set is announced.
 CANDIDATE_SETTLE_S = 0.5
+# At a set's start its top is the lowest u this recent.
+ANNOUNCE_TOP_S = 0.5
+# A swing this many times the set's usual depth means its top was left low (a sag that
+# eased mid-rep): the rep is back once u has come down most of a usual depth.
+STALE_TOP_SWING = 1.6
+STALE_TOP_RETURN = 0.8
 # A gap in the frames this long (device time) ends whatever was going on.
 MAX_FRAME_GAP_S = 1.5
 
@@ -325,7 +331,9 @@ class Detector:
         """The set starts from a steady pattern: its top is the lowest u of that steady
         window, not whatever u passed through while the person got into place (a top
         left there would make the whole first rep look like one long way down)."""
-        window = [(tt, u) for (tt, u) in self._recent_u if tt >= t - self.cfg.pattern_stable_s]
+        # Steady for a second, u may still have settled within it: the latest half second
+        # is where the person holds.
+        window = [(tt, u) for (tt, u) in self._recent_u if tt >= t - ANNOUNCE_TOP_S]
         if not window or self.u is None:
             return
         top_t, top_u = min(window, key=lambda p: p[1])
@@ -482,7 +490,17 @@ class Detector:
         self._peak_u = max(self._peak_u, u)
         assert self._top_u is not None
         swing = self._peak_u - self._top_u
-        if u > self._top_u + cfg.rep_return_fraction * swing:
+        median = cur.median_depth()
+        # Back near the top, or (a top left low by a sag that has eased since) well down
+        # from the peak by the set's usual depth.
+        near_top = u <= self._top_u + cfg.rep_return_fraction * swing
+        back = near_top or (
+            median is not None
+            and len(cur.reps) >= 2
+            and swing > STALE_TOP_SWING * median
+            and self._peak_u - u >= STALE_TOP_RETURN * median
+        )
+        if not back:
             if t - self._top_t > cfg.rep_max_s:
                 self._restart_top(u, t)  # a long hold low down is not one rep
             return []
@@ -494,7 +512,8 @@ class Detector:
         # Lowering and raising a body takes vertical force: the total load swings. Breathing
         # in a plank moves u as much as a shallow rep, but not the load.
         heave = (self._load_hi - self._load_lo) / max(self._load_hi, 1.0)
-        median = cur.median_depth()
+        if not near_top:
+            swing = self._peak_u - u  # the top it left from is stale: measure the way back
         like_the_others = median is not None and swing >= 0.5 * median
         moved = swing >= cfg.rep_sure_depth_u or heave >= cfg.rep_min_load_swing or like_the_others
         if swing >= cfg.rep_min_depth_u and duration >= cfg.rep_min_s and settled and moved:
