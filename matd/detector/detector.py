@@ -39,6 +39,12 @@ ANNOUNCE_TOP_S = 0.5
 # eased mid-rep): the rep is back once u has come down most of a usual depth.
 STALE_TOP_SWING = 1.6
 STALE_TOP_RETURN = 0.8
+# u within this range for this long is a hold (at the top, or at the bottom).
+HOLD_S = 0.4
+HOLD_RANGE_U = 0.004
+# A rep is told once the pattern has stayed this long after it: the way a person gets off
+# the mat (down to the knees, lying down) swings u like a rep just before the pattern goes.
+REP_CONFIRM_S = 0.25
 # A gap in the frames this long (device time) ends whatever was going on.
 MAX_FRAME_GAP_S = 1.5
 
@@ -349,7 +355,8 @@ class Detector:
     def _end_set(self, end_t: float) -> list[Event]:
         cur = self.current
         assert cur is not None
-        events: list[Event] = []
+        events: list[Event] = self._confirm_rep(end_t)
+        self._drop_unconfirmed()
         if self._sag is not None:
             events.append(self._close_sag(end_t))
         if self._pike_since is not None:
@@ -411,6 +418,7 @@ class Detector:
         self._load_lo = math.inf
         self._load_hi = 0.0
         self._recent_u: deque[tuple[float, float]] = deque()
+        self._unconfirmed: Event | None = None
 
     def _axis(self) -> Point:
         h, s = self._hands.at, self._support.at
@@ -465,7 +473,8 @@ class Detector:
         if not cur.u_trace or t - cur.u_trace[-1][0] >= 0.1:
             cur.u_trace.append((round(t, 2), round(u, 4)))
         hand_off = self._hand_off.update(t, _hand_offset(p, self._axis()))
-        events = self._track_reps(t, u)
+        events = self._confirm_rep(t)
+        events += self._track_reps(t, u)
         self._track_baseline(t, u, hand_off)
         events += self._track_sag(t, u, hand_off)
         return events
@@ -500,6 +509,11 @@ class Detector:
             and swing > STALE_TOP_SWING * median
             and self._peak_u - u >= STALE_TOP_RETURN * median
         )
+        if not back and self._peak_u - u >= 0.5 * swing:
+            # Come half way back and holding still: this is the top, higher than the one
+            # the rep left (the hips came up as a sag eased at the top).
+            back = self._holding(t)
+            near_top = near_top or back
         if not back:
             if t - self._top_t > cfg.rep_max_s:
                 self._restart_top(u, t)  # a long hold low down is not one rep
@@ -521,19 +535,39 @@ class Detector:
             depth = round(swing, 4)
             partial = bool(median and swing < cfg.partial_fraction * median)
             cur.reps.append(RepRecord(n, t, swing, self._top_u, duration, partial))
-            events.append(
-                make_event(
-                    "rep",
-                    t,
-                    cur.set_id,
-                    n=n,
-                    depth=depth,
-                    partial=partial,
-                    duration_s=round(duration, 2),
-                )
+            self._unconfirmed = make_event(
+                "rep",
+                t,
+                cur.set_id,
+                n=n,
+                depth=depth,
+                partial=partial,
+                duration_s=round(duration, 2),
             )
         self._restart_top(u, t)
         return events
+
+    def _confirm_rep(self, t: float) -> list[Event]:
+        """The rep held back since its top, once the pattern has stayed long enough."""
+        rep = self._unconfirmed
+        if rep is None or t - float(rep["t"]) < REP_CONFIRM_S:
+            return []
+        self._unconfirmed = None
+        return [rep]
+
+    def _drop_unconfirmed(self) -> None:
+        """The pattern went right after the rep's top: it was the person getting off."""
+        cur = self.current
+        if self._unconfirmed is not None and cur is not None and cur.reps:
+            cur.reps.pop()
+        self._unconfirmed = None
+
+    def _holding(self, t: float) -> bool:
+        """u has stayed within a hair for the last `HOLD_S`."""
+        recent = [u for (tt, u) in self._recent_u if tt >= t - HOLD_S]
+        if not self._recent_u or self._recent_u[0][0] > t - HOLD_S or len(recent) < 3:
+            return False
+        return max(recent) - min(recent) <= HOLD_RANGE_U
 
     def _restart_top(self, u: float, t: float) -> None:
         self._load_lo = self._load_hi = self.load
