@@ -45,6 +45,15 @@ HOLD_RANGE_U = 0.004
 # A rep is told once the pattern has stayed this long after it: the way a person gets off
 # the mat (down to the knees, lying down) swings u like a rep just before the pattern goes.
 REP_CONFIRM_S = 0.25
+# u moving faster than this (per second, over RATE_SPAN_S) is no push-up: a rep's fastest
+# half (0.1 in u pushed up in 0.5 s) moves it at most about 0.38/s.
+WILD_RATE_U_S = 0.45
+RATE_SPAN_S = 0.1
+WILD_HOLD_S = 0.5
+# u beyond the baseline by this many usual rep depths (or this much in a plank) is past
+# any bottom: the person is leaving the push-up.
+BEYOND_BOTTOM_DEPTHS = 1.5
+BEYOND_PLANK_U = 0.06
 # A gap in the frames this long (device time) ends whatever was going on.
 MAX_FRAME_GAP_S = 1.5
 
@@ -419,6 +428,8 @@ class Detector:
         self._load_hi = 0.0
         self._recent_u: deque[tuple[float, float]] = deque()
         self._unconfirmed: Event | None = None
+        self._rate_from: tuple[float, float] | None = None
+        self._wild_until = -math.inf
 
     def _axis(self) -> Point:
         h, s = self._hands.at, self._support.at
@@ -472,6 +483,14 @@ class Detector:
             cur.left_share_n += 1
         if not cur.u_trace or t - cur.u_trace[-1][0] >= 0.1:
             cur.u_trace.append((round(t, 2), round(u, 4)))
+        if self._rate_from is not None:
+            t0, u0 = self._rate_from
+            if t - t0 >= RATE_SPAN_S:
+                if abs(u - u0) / (t - t0) > WILD_RATE_U_S:
+                    self._wild_until = t + WILD_HOLD_S
+                self._rate_from = (t, u)
+        else:
+            self._rate_from = (t, u)
         hand_off = self._hand_off.update(t, _hand_offset(p, self._axis()))
         events = self._confirm_rep(t)
         events += self._track_reps(t, u)
@@ -640,7 +659,11 @@ class Detector:
             ev_h = min(ev_h, 0.5)  # at the top u is in plain sight: no drop, no sag
         if ev_u < 0.5 and ev_h < cfg.sag_hand_alone:
             ev_h = min(ev_h, 0.5)  # mid-rep the palms alone must be unmistakable
-        if residual is not None and ev_h < 0.3:
+        if self._wild_until > t or self._beyond_bottom(u):
+            # Getting off the mat (to the knees, lying down) throws u faster and further
+            # than any rep: neither u nor the palms say anything about the hips then.
+            ev_u = ev_h = 0.0
+        if residual is not None and ev_h < 0.5:
             # u sinking while the palms stay put is the body shifting or the sensor
             # creeping, not the hips: a sag moves both (SIGNALS.md).
             ev_u = min(ev_u, 1.0)
@@ -679,6 +702,14 @@ class Detector:
                 events.append(make_event("pike_ended", t, cur.set_id))
                 self._pike_since = None
         return events
+
+    def _beyond_bottom(self, u: float) -> bool:
+        """u further toward the hands than this set's reps take it."""
+        cur = self.current
+        assert cur is not None and cur.baseline_u is not None
+        median = cur.median_depth()
+        reach = max(BEYOND_BOTTOM_DEPTHS * median, BEYOND_PLANK_U) if median else BEYOND_PLANK_U
+        return u > cur.baseline_u + reach
 
     def _close_sag(self, t: float) -> Event:
         cur = self.current
