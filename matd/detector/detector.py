@@ -670,6 +670,9 @@ class Detector:
         # Two signs of one thing: the sum is the evidence, so a clear shift of either, or a
         # moderate shift of both, makes a sag.
         score = (ev_u + ev_h) / 2.0
+        if self._going_down and ev_h >= cfg.sag_hand_alone:
+            # Mid-rep u cannot be judged until the next top: the palms alone decide.
+            score = max(score, 1.0)
         events: list[Event] = []
         if self._sag is None:
             if score >= 1.0:
