@@ -54,6 +54,8 @@ WILD_HOLD_S = 0.5
 # any bottom: the person is leaving the push-up.
 BEYOND_BOTTOM_DEPTHS = 1.5
 BEYOND_PLANK_U = 0.06
+# Less load swing than this in a rep (a share of the load) is no body going down and up.
+NO_HEAVE = 0.02
 # A gap in the frames this long (device time) ends whatever was going on.
 MAX_FRAME_GAP_S = 1.5
 
@@ -549,6 +551,9 @@ class Detector:
             swing = self._peak_u - u  # the top it left from is stale: measure the way back
         like_the_others = median is not None and swing >= 0.5 * median
         moved = swing >= cfg.rep_sure_depth_u or heave >= cfg.rep_min_load_swing or like_the_others
+        # ...and with no heave at all, however far u went, the body did not go down and
+        # up: u crept (the sensor under a long hold) and came back.
+        moved = moved and heave >= NO_HEAVE
         if swing >= cfg.rep_min_depth_u and duration >= cfg.rep_min_s and settled and moved:
             n = len(cur.reps) + 1
             depth = round(swing, 4)
