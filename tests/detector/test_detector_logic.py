@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import pytest
 
@@ -126,3 +127,57 @@ def test_knee_rest_over_1_5_s_splits_the_set() -> None:
     _, events = run(itertools.chain(first, rest, second, empty_frames(3, 121)))
     ended = [e for e in events if e["event_type"] == "set_ended"]
     assert [e["reps"] for e in ended] == [3, 3]
+
+
+def test_frames_lost_on_the_wire_do_not_lose_a_rep() -> None:
+    """A gap in the frames is not a palm lifted: the rep across it still counts."""
+    u = rep_u(0.66, 0.07, reps=6, period=2.0, start=3.0)
+    frames = [
+        f
+        for f in pushup_frames(u, 18.0)
+        # 0.2 s of frames lost just before each rep's bottom
+        if not any(3.0 + 2 * k + 0.7 <= f.t - 100.0 < 3.0 + 2 * k + 0.9 for k in range(6))
+    ]
+    _, events = run(itertools.chain(frames, empty_frames(3.0, 118.0)))
+    assert events[-1]["event_type"] == "set_ended"
+    assert events[-1]["reps"] == 6
+
+
+def test_a_set_begun_from_a_lower_u_counts_its_first_reps() -> None:
+    """Getting into position, u passes below the plank's: the first rep still counts."""
+
+    def u(t: float) -> float:
+        if t < 1.0:
+            return 0.55 + 0.09 * t  # settling into the plank
+        return rep_u(0.64, 0.07, reps=5, period=2.0, start=3.0)(t)
+
+    _, events = run(itertools.chain(pushup_frames(u, 15.0), empty_frames(3.0, 115.0)))
+    assert [e["n"] for e in events if e["event_type"] == "rep"] == [1, 2, 3, 4, 5]
+
+
+def test_getting_off_the_mat_after_a_plank_is_no_rep() -> None:
+    """u swings up and back as the person drops to the floor, then the pattern is gone."""
+
+    def u(t: float) -> float:
+        if t < 8.0:
+            return 0.66
+        return 0.66 + 0.06 * math.sin(math.pi * min((t - 8.0) / 0.7, 1.0))
+
+    frames = itertools.chain(pushup_frames(u, 8.8), empty_frames(3.0, 108.8))
+    _, events = run(frames)
+    assert "rep" not in types(events)
+    assert events[-1]["event_type"] == "set_ended" and events[-1]["kind"] == "plank"
+
+
+def test_u_creeping_in_a_plank_without_heave_is_no_rep() -> None:
+    """A slow rise and fall of u with a flat load (sensor creep) is not a push-up."""
+
+    def u(t: float) -> float:
+        if 4.0 <= t < 7.0:
+            return 0.64 + 0.07 * math.sin(math.pi * (t - 4.0) / 3.0)
+        return 0.64
+
+    frames = list(pushup_frames(u, 14.0))
+    flat = [type(f)(t=f.t, load_n=700.0, cop=f.cop, contacts=f.contacts) for f in frames]
+    _, events = run(itertools.chain(flat, empty_frames(3.0, 114.0)))
+    assert "rep" not in types(events)
