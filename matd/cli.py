@@ -11,7 +11,17 @@ from matd import __version__
 from matd.config import ConfigError
 from matd.native import NativeMissing
 
-COMMANDS = ("run", "demo", "simulate", "record", "replay", "info", "bench", "eval")
+COMMANDS = (
+    "run",
+    "demo",
+    "calibrate",
+    "simulate",
+    "record",
+    "replay",
+    "info",
+    "bench",
+    "eval",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Control:
-    name: str  # "tare", "end_set", "sag_threshold"
+    name: str  # "tare", "end_set", "sag_threshold", "calibrate"
     value: float | None = None
 
 
@@ -25,6 +25,10 @@ class Controls:
 
     def end_set(self) -> None:
         self._q.put(Control("end_set"))
+
+    def calibrate(self) -> None:
+        """Arm the per-person calibration: the next steady plank becomes the baseline."""
+        self._q.put(Control("calibrate"))
 
     def set_sag_threshold(self, value: float) -> None:
         if not (0.0 < value < 0.5):

@@ -4,7 +4,6 @@ hub hands results to the sinks' own threads."""
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import threading
@@ -17,6 +16,7 @@ from matd.config import Config
 from matd.controls import Controls
 from matd.hub import Hub, Sink
 from matd.link import MatLink
+from matd.person import load_person_baseline, person_file, store_calibration
 from matd.pipeline import MatPipeline
 from matd.wire import Frame, Hello, Log, Message
 
@@ -28,13 +28,26 @@ TARE_FILE = "tare.npz"  # in the state folder: the empty-mat baseline, kept acro
 
 
 class Daemon:
-    def __init__(self, cfg: Config, *, console: bool = False, keep_tare: bool = True) -> None:
+    def __init__(
+        self,
+        cfg: Config,
+        *,
+        console: bool = False,
+        keep_tare: bool = True,
+        keep_person: bool = True,
+    ) -> None:
         """`keep_tare=False`: the tare baseline is neither read from nor written to the
-        state folder (the demo's simulated mat must not replace a real mat's)."""
+        state folder (the demo's simulated mat must not replace a real mat's).
+        `keep_person=False`: likewise the per-person calibration in the state folder (the
+        demo's simulated people are not the person who calibrated); a configured
+        `detector.calibration_file` is still read, and a calibration is kept in memory."""
         self.cfg = cfg
         self.started_at = time.monotonic()
         self.state_dir = Path(cfg.state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        # The per-person calibration: the configured file, else <state_dir>/person.json.
+        self.person_path = person_file(cfg)
+        self.keep_person = keep_person
         self.hub = Hub()
         self.controls = Controls()
         self.pipeline = MatPipeline(
@@ -86,6 +99,8 @@ class Daemon:
             self.hub.publish_event(ev)
             if ev["event_type"] == "set_ended":
                 self._save_next_set_id(ev["set_id"] + 1)
+            elif ev["event_type"] == "calibration_done":
+                self._save_calibration(ev)
         t = self.pipeline.detector.t
         if events or t - self._last_state_t >= STATE_EVERY_S or t < self._last_state_t:
             self._last_state_t = t
@@ -180,12 +195,22 @@ class Daemon:
             log.warning("could not save the set counter: %s", exc)
 
     def _load_person_baseline(self) -> dict[str, float] | None:
-        path = self.cfg.detector.calibration_file
-        if not path:
+        if not self.keep_person and not self.cfg.detector.calibration_file:
             return None
+        return load_person_baseline(self.person_path)
+
+    def _save_calibration(self, event: dict[str, Any]) -> None:
+        if not self.keep_person:
+            log.info("calibration kept in memory only (not saved by this run)")
+            return
         try:
-            data = json.loads(Path(path).read_text())
-            return {k: float(v) for k, v in data.items() if k in ("toes", "knees")}
-        except (OSError, ValueError) as exc:
-            log.warning("calibration file %s unreadable (%s): using per-set baselines", path, exc)
-            return None
+            saved = store_calibration(
+                self.person_path,
+                bool(event["knees"]),
+                float(event["baseline_u"]),
+                known=self.pipeline.detector.person_baseline,
+            )
+        except OSError as exc:
+            log.warning("could not save the calibration to %s: %s", self.person_path, exc)
+            return
+        log.info("calibration saved to %s: %s", self.person_path, saved)

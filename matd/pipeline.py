@@ -17,9 +17,11 @@ from matd.clock import DeviceClock
 from matd.config import Config
 from matd.controls import Control
 from matd.detector import Detector, Event
+from matd.detector.calibration import PersonCalibration
 from matd.detector.events import utc_now_iso
 from matd.features import Features
 from matd.geometry import Geometry
+from matd.person import support_key
 from matd.wire import Frame, Hello
 from matd.wire.decoder import Impl
 
@@ -48,6 +50,7 @@ class MatPipeline:
         self.detector = Detector(
             cfg.detector, first_set_id=first_set_id, person_baseline=person_baseline
         )
+        self.calibration = PersonCalibration()
         self.hello: Hello | None = None
         self.analyzer: FrameAnalyzer | None = None
         self.features: Features | None = None
@@ -82,7 +85,12 @@ class MatPipeline:
         if self._tare_save_due and not self.analyzer.calibrator.warming_up:
             self._tare_save_due = False
             self.save_tare()
-        return self._stamp(self.detector.update(self.features))
+        events = self.detector.update(self.features)
+        outcome = self.calibration.observe(self.detector)
+        if outcome is not None:
+            events.append(outcome)
+            self._calibrated(outcome)
+        return self._stamp(events)
 
     def apply(self, control: Control) -> list[Event]:
         if control.name == "tare":
@@ -96,12 +104,25 @@ class MatPipeline:
             return []
         if control.name == "end_set":
             return self._stamp(self.detector.end_set())
+        if control.name == "calibrate":
+            self.calibration.arm()
+            log.info("calibration armed: waiting for a steady plank")
+            return []
         if control.name == "sag_threshold" and control.value is not None:
             self.detector.sag_threshold = control.value
             log.info("sag threshold set to %.4f u", control.value)
             return []
         log.warning("unknown control %r ignored", control.name)
         return []
+
+    def _calibrated(self, event: Event) -> None:
+        if event["event_type"] == "calibration_done":
+            key = support_key(event["knees"])
+            # The next set on this support starts from it (the one in progress keeps its own).
+            self.detector.person_baseline[key] = event["baseline_u"]
+            log.info("calibration done: %s baseline u = %.4f", key, event["baseline_u"])
+        else:
+            log.info("calibration failed: %s", event.get("reason"))
 
     def save_tare(self) -> bool:
         """Write the calibrator's empty-mat baseline to `tare_path`. Nothing is written

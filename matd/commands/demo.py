@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     args.port = path
     cfg = config_from_args(args)
     log.info("demo: a simulated mat on %s", path)
-    daemon = Daemon(cfg, console=True, keep_tare=False)
+    daemon = Daemon(cfg, console=True, keep_tare=False, keep_person=False)
     if args.seconds is not None:
         threading.Timer(args.seconds, daemon.request_stop).start()
     try:

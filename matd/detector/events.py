@@ -15,6 +15,8 @@ EVENT_TYPES = (
     "pike_started",
     "pike_ended",
     "set_ended",
+    "calibration_done",
+    "calibration_failed",
 )
 
 

@@ -275,6 +275,16 @@ def _mixed_sets(rng: np.random.Generator) -> ScriptSteps:
     return _session(rng, [kinds[int(i)] for i in order])
 
 
+def _calibrate(rng: np.random.Generator) -> ScriptSteps:
+    """Holding a good plank for a per-person calibration (`matd calibrate`): a few seconds
+    of empty mat (a host connecting meanwhile sees it empty), then on the toes, still, for
+    20 s: no sag, no pike, no hand lifted."""
+    steps = [Step("absent", _u(rng, 2.5, 3.0))]
+    steps.append(Step("set", options={"kind": "plank", "hold_s": 20.0}))
+    steps += [Step("stand", _u(rng, 1.0, 2.0)), Step("leave"), Step("absent", 2.0)]
+    return steps, []
+
+
 def _empty(rng: np.random.Generator) -> ScriptSteps:
     return [Step("absent", _u(rng, 20.0, 40.0))], []
 
@@ -378,6 +388,7 @@ SCRIPTS: dict[str, Callable[[np.random.Generator], ScriptSteps]] = {
     "plank": _plank_good,
     "plank_sag": _plank_sag,
     "mixed_sets": _mixed_sets,
+    "calibrate": _calibrate,
     "empty": _empty,
     "standing": _standing,
     "sitting": _sitting,

@@ -28,6 +28,11 @@ def describe(event: dict[str, Any]) -> str:
         what = f"{event['reps']} reps" if event["kind"] == "pushup" else "plank"
         sag = f", {event['sag_episodes']} sag episodes" if event.get("sag_episodes") else ""
         return f"set {sid} done: {what} in {event['duration_s']:.0f} s{sag}"
+    if kind == "calibration_done":
+        support = "knees" if event.get("knees") else "toes"
+        return f"calibrated: good plank on the {support} at u {event['baseline_u']:.3f}"
+    if kind == "calibration_failed":
+        return f"calibration failed: {event.get('reason')}"
     return f"  {kind}"
 
 

@@ -22,6 +22,8 @@ EVENT_TYPES = (
     "set_ended",
     "pike_started",
     "pike_ended",
+    "calibration_done",
+    "calibration_failed",
 )
 
 # The origin names matd and its version only: `support_url` is optional, and matd has
@@ -230,6 +232,15 @@ def build_discovery(
             pl_prs="PRESS",
             ent_cat="config",
             ic="mdi:scale-balance",
+        ),
+        "calibrate": entity(
+            "button",
+            "calibrate",
+            "Calibrate form",
+            cmd_t=topics.cmd("calibrate"),
+            pl_prs="PRESS",
+            ent_cat="config",
+            ic="mdi:target-account",
         ),
         "end_set": entity(
             "button",

@@ -61,7 +61,7 @@ STOP_FLUSH_S = 0.5
 # Keys that change all the time and so are no reason to publish again.
 _STATE_VOLATILE = ("ts", "t")
 _HEALTH_VOLATILE = ("uptime_s", "frames_per_s", "ts", "t")
-COMMANDS = ("tare", "end_set", "sag_threshold", "remove_discovery")
+COMMANDS = ("tare", "end_set", "sag_threshold", "calibrate", "remove_discovery")
 
 
 def read_password(cfg: MqttConfig) -> str | None:
@@ -648,6 +648,9 @@ class MqttSink:
         elif name == "end_set":
             self.controls.end_set()
             log.info("MQTT: end of set requested")
+        elif name == "calibrate":
+            self.controls.calibrate()
+            log.info("MQTT: calibration requested: hold a good plank")
         elif name == "sag_threshold":
             try:
                 text = msg.payload.decode("utf-8").strip()
