@@ -344,25 +344,6 @@ class Detector:
         cur.pending = []
         return events
 
-    def _top_from_window(self, t: float) -> None:
-        """The set starts from a steady pattern: its top is the lowest u of that steady
-        window, not whatever u passed through while the person got into place (a top
-        left there would make the whole first rep look like one long way down)."""
-        # Steady for a second, u may still have settled within it: the latest half second
-        # is where the person holds.
-        window = [(tt, u) for (tt, u) in self._recent_u if tt >= t - ANNOUNCE_TOP_S]
-        if not window or self.u is None:
-            return
-        top_t, top_u = min(window, key=lambda p: p[1])
-        if self._top_u is not None and top_u - self._top_u < self.cfg.rep_enter_u:
-            return  # the top already sits at the window's floor: a rep may be under way
-        self._top_u, self._top_t = top_u, top_t
-        self._top_level = top_u
-        after = [u for (tt, u) in window if tt >= top_t]
-        self._peak_u = max(after)
-        self._going_down = self.u - top_u >= self.cfg.rep_enter_u
-        self._load_lo = self._load_hi = self.load
-
     def _end_set(self, end_t: float) -> list[Event]:
         cur = self.current
         assert cur is not None
@@ -432,6 +413,25 @@ class Detector:
         self._unconfirmed: Event | None = None
         self._rate_from: tuple[float, float] | None = None
         self._wild_until = -math.inf
+
+    def _top_from_window(self, t: float) -> None:
+        """The set starts from a steady pattern: its top is the lowest u of that steady
+        window, not whatever u passed through while the person got into place (a top
+        left there would make the whole first rep look like one long way down)."""
+        # Steady for a second, u may still have settled within it: the latest half second
+        # is where the person holds.
+        window = [(tt, u) for (tt, u) in self._recent_u if tt >= t - ANNOUNCE_TOP_S]
+        if not window or self.u is None:
+            return
+        top_t, top_u = min(window, key=lambda p: p[1])
+        if self._top_u is not None and top_u - self._top_u < self.cfg.rep_enter_u:
+            return  # the top already sits at the window's floor: a rep may be under way
+        self._top_u, self._top_t = top_u, top_t
+        self._top_level = top_u
+        after = [u for (tt, u) in window if tt >= top_t]
+        self._peak_u = max(after)
+        self._going_down = self.u - top_u >= self.cfg.rep_enter_u
+        self._load_lo = self._load_hi = self.load
 
     def _axis(self) -> Point:
         h, s = self._hands.at, self._support.at
@@ -643,7 +643,9 @@ class Detector:
     def _track_sag(self, t: float, u: float, hand_off: float) -> list[Event]:
         cur = self.current
         assert cur is not None
-        if cur.baseline_u is None or self._top_level is None:
+        if cur.baseline_u is None or self._top_level is None or not cur.announced:
+            # A stored baseline exists before the set does: the person still settling into
+            # position is neither sagging nor piked.
             return []
         cfg = self.cfg
         drop = cur.baseline_u - self._top_level

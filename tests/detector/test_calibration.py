@@ -198,18 +198,10 @@ def test_armed_again_it_starts_over() -> None:
     assert outcomes[1]["t"] == pytest.approx(106.0 + STEADY_S, abs=0.1)
 
 
-# A stored calibration is the set's baseline from the frame its candidate appears, so the
-# detector judges sag and pike while the person is still settling into position (u sweeps
-# through the baseline on the way in) and raises them with `set_started`. A per-set
-# baseline exists only after the announcement, so it never does. The fix belongs in
-# matd/detector/detector.py (judge sag and pike only once the set is announced); these
-# tests say so until it is there (they show XPASS once it is: then drop the marker).
-KNOWN_SETTLING_ISSUE = pytest.mark.xfail(
-    strict=False, reason="detector judges sag/pike against a stored baseline before announcing"
-)
+# A stored calibration is the set's baseline from the frame its candidate appears; u sweeps
+# through it while the person settles into position, which is neither a sag nor a pike.
 
 
-@KNOWN_SETTLING_ISSUE
 def test_a_calibrated_set_raises_no_pike_while_the_person_settles_from_above() -> None:
     det = Detector(DetectorConfig(), person_baseline={"toes": 0.66})
     events = []
@@ -218,7 +210,6 @@ def test_a_calibrated_set_raises_no_pike_while_the_person_settles_from_above() -
     assert [e["event_type"] for e in events] == ["set_started"]
 
 
-@KNOWN_SETTLING_ISSUE
 def test_a_calibrated_set_raises_no_sag_while_the_person_settles_from_below() -> None:
     det = Detector(DetectorConfig(), person_baseline={"toes": 0.66})
     events = []
