@@ -121,7 +121,7 @@ class DetectorConfig(_Section):
     sag_confirm_s: float = Field(0.2, ge=0, description="evidence held this long starts a sag")
     sag_release_s: float = Field(0.6, ge=0, description="form held this long ends a sag")
     sag_hand_alone: float = Field(
-        2.0, gt=0, description="palms' shift, in sag_hand_shift_mm, that alone starts a sag mid-rep"
+        1.3, gt=0, description="palms' shift, in sag_hand_shift_mm, that alone starts a sag mid-rep"
     )
     sag_hand_shift_mm: float = Field(
         3.0, gt=0, description="palms' own CoP toward the wrists that, alone, makes half a sag"

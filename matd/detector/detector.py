@@ -56,6 +56,8 @@ BEYOND_BOTTOM_DEPTHS = 1.5
 BEYOND_PLANK_U = 0.06
 # Less load swing than this in a rep (a share of the load) is no body going down and up.
 NO_HEAVE = 0.02
+# Frames whose palms sit further than this off their line do not teach it (mm).
+LEARN_RESIDUAL_MM = 9.0
 # A gap in the frames this long (device time) ends whatever was going on.
 MAX_FRAME_GAP_S = 1.5
 
@@ -154,6 +156,43 @@ def _hand_offset(p: Pattern, axis: Point) -> float:
     return sum(
         (h.cop[0] - h.centroid[0]) * ax + (h.cop[1] - h.centroid[1]) * ay for h in p.hands
     ) / len(p.hands)
+
+
+class _LineFit:
+    """Least squares of the palms' offset on u over good-form frames, forgetting slowly
+    (the sensor creeps), so the slope is learnt from the reps even when the baseline came
+    from a plank."""
+
+    def __init__(self, tau_s: float) -> None:
+        self.tau = tau_s
+        self.t: float | None = None
+        self.s0 = self.su = self.sh = self.suu = self.suh = 0.0
+
+    def add(self, t: float, u: float, h: float) -> None:
+        if self.t is not None:
+            k = math.exp(-max(t - self.t, 0.0) / self.tau)
+            self.s0 *= k
+            self.su *= k
+            self.sh *= k
+            self.suu *= k
+            self.suh *= k
+        self.t = t
+        self.s0 += 1.0
+        self.su += u
+        self.sh += h
+        self.suu += u * u
+        self.suh += u * h
+
+    def line(self) -> tuple[float, float] | None:
+        """(slope, intercept) once u has swung enough to show a slope."""
+        if self.s0 < 50:
+            return None
+        mu, mh = self.su / self.s0, self.sh / self.s0
+        var = self.suu / self.s0 - mu * mu
+        if var < 0.012**2:
+            return None
+        slope = (self.suh / self.s0 - mu * mh) / var
+        return slope, mh - slope * mu
 
 
 def _fit_line(pairs: list[tuple[float, float]]) -> tuple[float, float]:
@@ -401,6 +440,8 @@ class Detector:
         self._hand_off = _Smoother(self.cfg.u_smoothing_s)
         self._pairs: list[tuple[float, float]] = []
         self._hand_fit: tuple[float, float] | None = None  # hand offset = icpt + slope·u
+        self._line = _LineFit(self.cfg.baseline_drift_s)
+        self._rebase_hands = False
         self._drift_t: float | None = None
         self._u_seen_t: float | None = None
         # Frames that came without u (a palm up), as opposed to frames lost on the wire:
@@ -467,7 +508,11 @@ class Detector:
             # A palm was up: what u did meanwhile is unknown, and the first frames with it
             # back down (partly loaded, maybe a few cm away) mislead. Start over once settled.
             self._u.reset()
+            self._hand_off.reset()
             self._settle_until = t + SETTLE_S
+            # A palm put down again sits on other cells: its CoP's offset from its centre
+            # (the cells' grid, its own placement) is not what it was. Learn it afresh.
+            self._rebase_hands = True
         u = self._feed_u(t, p)
         if u is None:
             self._u_missed = True
@@ -640,6 +685,25 @@ class Detector:
         ):
             self._hand_fit = (fit[0], fit[1] + a * residual)
 
+    def _learn_hands(
+        self, t: float, u: float, hand_off: float, drop: float, residual: float | None
+    ) -> None:
+        """Refine the palms' good-form line on frames whose form is good by u, with nothing
+        brewing: the first reps (or a plank) may not have shown it all."""
+        if (
+            residual is None
+            or self._sag is not None
+            or self._below_since is not None
+            or self._wild_until > t
+            or abs(drop) >= 0.5 * self.sag_threshold
+            or abs(residual) >= LEARN_RESIDUAL_MM
+        ):
+            return
+        self._line.add(t, u, hand_off)
+        line = self._line.line()
+        if line is not None:
+            self._hand_fit = line
+
     def _track_sag(self, t: float, u: float, hand_off: float) -> list[Event]:
         cur = self.current
         assert cur is not None
@@ -653,12 +717,18 @@ class Detector:
         if self._hand_fit is not None:
             slope, icpt = self._hand_fit
             residual = hand_off - (icpt + slope * u)
+            if self._rebase_hands and self._sag is None:
+                self._hand_fit = (slope, icpt + residual)
+                self._line = _LineFit(cfg.baseline_drift_s)
+                residual = 0.0
+        self._rebase_hands = False
         self._drift(t, drop, residual)
+        self._learn_hands(t, u, hand_off, drop, residual)
         ev_u = drop / self.sag_threshold
         # Each palm's own CoP moves toward the wrist when the hips sag (SIGNALS.md); it shows
         # at once, mid-rep too, where u can only be judged back at the top.
         ev_h = -residual / cfg.sag_hand_shift_mm if residual is not None else 0.0
-        if drop < -0.5 * self.sag_threshold or drop > cfg.sag_max_u:
+        if -drop > 0.5 * max(self.sag_threshold, cfg.pike_threshold_u) or drop > cfg.sag_max_u:
             # Hips high (a pike) move u up; a drop far deeper than any sag is someone
             # sinking to the knees or leaving: neither is a sag.
             ev_u = ev_h = 0.0

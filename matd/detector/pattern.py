@@ -17,6 +17,9 @@ from matd.features import Contact
 
 Point = tuple[float, float]
 
+# How much larger a palm may measure once a set is under way (hysteresis).
+HOLD_AREA_FACTOR = 1.25
+
 
 @dataclass(frozen=True, slots=True)
 class Pattern:
@@ -215,8 +218,11 @@ class PatternFinder:
         # The body lies within about 20° of the mat's long side (SIGNALS.md); allow margin.
         if abs(axis[0]) < math.cos(math.radians(cfg.max_angle_deg)):
             return None
+        # A set in progress is held by looser limits than the ones that start one: a
+        # heavy person's palms spread wider over the cells as the set goes on.
+        palm_max = cfg.palm_max_cm2 * (HOLD_AREA_FACTOR if share_margin > 0 else 1.0)
         for h in hands:
-            if not (cfg.palm_min_cm2 <= h.area_cm2 <= cfg.palm_max_cm2):
+            if not (cfg.palm_min_cm2 <= h.area_cm2 <= palm_max):
                 return None
             if _along(h, axis) > cfg.palm_max_len_mm:
                 return None
