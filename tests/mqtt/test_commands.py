@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
@@ -46,6 +47,15 @@ def test_bad_commands_are_ignored_and_the_sink_keeps_working(
     rig = rigs(sink_config(tmp_path, broker.port))
     w = watchers(broker.port, ["matd/mat-1/event", "matd/mat-1/health"])
     wait_until(lambda: rig.sink.status()["connected"])
+    # Connected is not yet subscribed: a command published before the broker has the
+    # sink's subscription is lost. Round-trip a good one first.
+    for _ in range(50):
+        w.publish("matd/mat-1/cmd/sag_threshold", "0.02")
+        time.sleep(0.1)
+        if Control("sag_threshold", 0.02) in rig.controls.drain():
+            break
+    else:
+        raise AssertionError("the sink never took a command")
     with caplog.at_level(logging.WARNING, logger="matd.sinks.mqtt"):
         w.publish(f"matd/mat-1/cmd/{topic}", payload)
         wait_until(lambda: rig.sink.status()["bad_commands"] == 1)
