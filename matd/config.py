@@ -123,6 +123,12 @@ class DetectorConfig(_Section):
     sag_hand_alone: float = Field(
         1.3, gt=0, description="palms' shift, in sag_hand_shift_mm, that alone starts a sag mid-rep"
     )
+    sag_hand_held: float = Field(
+        1.0,
+        gt=0,
+        description="palms' shift (in sag_hand_shift_mm) that, held, starts a sag mid-rep",
+    )
+    sag_hand_held_s: float = Field(0.25, ge=0, description="how long sag_hand_held must hold")
     sag_hand_shift_mm: float = Field(
         3.0, gt=0, description="palms' own CoP toward the wrists that, alone, makes half a sag"
     )

@@ -442,6 +442,7 @@ class Detector:
         self._hand_fit: tuple[float, float] | None = None  # hand offset = icpt + slope·u
         self._line = _LineFit(self.cfg.baseline_drift_s)
         self._rebase_hands = False
+        self._hand_weak_since: float | None = None
         self._drift_t: float | None = None
         self._u_seen_t: float | None = None
         # Frames that came without u (a palm up), as opposed to frames lost on the wire:
@@ -728,18 +729,33 @@ class Detector:
         # Each palm's own CoP moves toward the wrist when the hips sag (SIGNALS.md); it shows
         # at once, mid-rep too, where u can only be judged back at the top.
         ev_h = -residual / cfg.sag_hand_shift_mm if residual is not None else 0.0
-        if -drop > 0.5 * max(self.sag_threshold, cfg.pike_threshold_u) or drop > cfg.sag_max_u:
+        if (
+            -drop > 0.5 * max(self.sag_threshold, cfg.pike_threshold_u)
+            or drop > cfg.sag_max_u
+            or self._wild_until > t
+            or self._beyond_bottom(u)
+        ):
             # Hips high (a pike) move u up; a drop far deeper than any sag is someone
-            # sinking to the knees or leaving: neither is a sag.
+            # sinking to the knees or leaving; and getting off the mat throws u faster and
+            # further than any rep. None of them says anything about the hips.
             ev_u = ev_h = 0.0
+        # Mid-rep u cannot be judged until the next top: the palms alone decide, by a clear
+        # shift at once or a lesser one that holds.
+        if self._going_down and ev_h >= cfg.sag_hand_held:
+            self._hand_weak_since = self._hand_weak_since if self._hand_weak_since else t
+        else:
+            self._hand_weak_since = None
+        palms_alone = self._going_down and (
+            ev_h >= cfg.sag_hand_alone
+            or (
+                self._hand_weak_since is not None
+                and t - self._hand_weak_since >= cfg.sag_hand_held_s
+            )
+        )
         if not self._going_down and ev_u < 0.5:
             ev_h = min(ev_h, 0.5)  # at the top u is in plain sight: no drop, no sag
-        if ev_u < 0.5 and ev_h < cfg.sag_hand_alone:
-            ev_h = min(ev_h, 0.5)  # mid-rep the palms alone must be unmistakable
-        if self._wild_until > t or self._beyond_bottom(u):
-            # Getting off the mat (to the knees, lying down) throws u faster and further
-            # than any rep: neither u nor the palms say anything about the hips then.
-            ev_u = ev_h = 0.0
+        if ev_u < 0.5 and not palms_alone:
+            ev_h = min(ev_h, 0.5)
         if residual is not None and ev_h < 0.5:
             # u sinking while the palms stay put is the body shifting or the sensor
             # creeping, not the hips: a sag moves both (SIGNALS.md).
@@ -747,8 +763,7 @@ class Detector:
         # Two signs of one thing: the sum is the evidence, so a clear shift of either, or a
         # moderate shift of both, makes a sag.
         score = (ev_u + ev_h) / 2.0
-        if self._going_down and ev_h >= cfg.sag_hand_alone:
-            # Mid-rep u cannot be judged until the next top: the palms alone decide.
+        if palms_alone:
             score = max(score, 1.0)
         events: list[Event] = []
         if self._sag is None:
