@@ -58,6 +58,8 @@ BEYOND_PLANK_U = 0.06
 NO_HEAVE = 0.02
 # Frames whose palms sit further than this off their line do not teach it (mm).
 LEARN_RESIDUAL_MM = 9.0
+# ...and are learnt this long after they were seen, if no sag was brewing meanwhile.
+LEARN_DELAY_S = 2.0
 # A gap in the frames this long (device time) ends whatever was going on.
 MAX_FRAME_GAP_S = 1.5
 
@@ -442,6 +444,8 @@ class Detector:
         self._hand_fit: tuple[float, float] | None = None  # hand offset = icpt + slope·u
         self._line = _LineFit(self.cfg.baseline_drift_s)
         self._rebase_hands = False
+        self._learn_queue: deque[tuple[float, float, float]] = deque()
+        self._slope_known = False
         self._hand_weak_since: float | None = None
         self._drift_t: float | None = None
         self._u_seen_t: float | None = None
@@ -665,6 +669,9 @@ class Detector:
                 cur.baseline_from = "reps"
         if self._hand_fit is None and cur.baseline_u is not None and len(self._pairs) >= 10:
             self._hand_fit = _fit_line(self._pairs)
+            # Learnt over reps, the line knows how the palms move with the rep; over a plank
+            # it does not yet, and mid-rep the palms cannot be judged until it does.
+            self._slope_known = bool(self._hand_fit[0]) or len(cur.reps) > 0
             self._pairs = []
 
     def _drift(self, t: float, drop: float, residual: float | None) -> None:
@@ -689,21 +696,28 @@ class Detector:
     def _learn_hands(
         self, t: float, u: float, hand_off: float, drop: float, residual: float | None
     ) -> None:
-        """Refine the palms' good-form line on frames whose form is good by u, with nothing
-        brewing: the first reps (or a plank) may not have shown it all."""
-        if (
-            residual is None
-            or self._sag is not None
-            or self._below_since is not None
-            or self._wild_until > t
-            or abs(drop) >= 0.5 * self.sag_threshold
-            or abs(residual) >= LEARN_RESIDUAL_MM
-        ):
+        """Refine the palms' good-form line on frames whose form proved good: the first reps
+        (or a plank) may not have shown it all. A frame is learnt from `LEARN_DELAY_S` after
+        it was seen, and only if no sag was brewing meanwhile (one that starts mid-rep is
+        confirmed at the latest at the next top)."""
+        if self._sag is not None or self._below_since is not None:
+            self._learn_queue.clear()
             return
-        self._line.add(t, u, hand_off)
-        line = self._line.line()
+        if (
+            residual is not None
+            and self._wild_until <= t
+            and abs(drop) < 0.5 * self.sag_threshold
+            and abs(residual) < LEARN_RESIDUAL_MM
+        ):
+            self._learn_queue.append((t, u, hand_off))
+        learnt = False
+        while self._learn_queue and self._learn_queue[0][0] <= t - LEARN_DELAY_S:
+            self._line.add(*self._learn_queue.popleft())
+            learnt = True
+        line = self._line.line() if learnt else None
         if line is not None:
             self._hand_fit = line
+            self._slope_known = True
 
     def _track_sag(self, t: float, u: float, hand_off: float) -> list[Event]:
         cur = self.current
@@ -717,10 +731,15 @@ class Detector:
         residual = None
         if self._hand_fit is not None:
             slope, icpt = self._hand_fit
-            residual = hand_off - (icpt + slope * u)
+            # Mid-rep the line says where the palms sit at this u. At the top the rep's own
+            # part of u is nil: a u below the baseline there is the sag itself, and must
+            # not excuse the palms' shift toward the wrists.
+            u_ref = u if self._going_down else max(u, cur.baseline_u)
+            residual = hand_off - (icpt + slope * u_ref)
             if self._rebase_hands and self._sag is None:
                 self._hand_fit = (slope, icpt + residual)
                 self._line = _LineFit(cfg.baseline_drift_s)
+                self._learn_queue.clear()
                 residual = 0.0
         self._rebase_hands = False
         self._drift(t, drop, residual)
@@ -745,11 +764,15 @@ class Detector:
             self._hand_weak_since = self._hand_weak_since if self._hand_weak_since else t
         else:
             self._hand_weak_since = None
-        palms_alone = self._going_down and (
-            ev_h >= cfg.sag_hand_alone
-            or (
-                self._hand_weak_since is not None
-                and t - self._hand_weak_since >= cfg.sag_hand_held_s
+        palms_alone = (
+            self._going_down
+            and self._slope_known
+            and (
+                ev_h >= cfg.sag_hand_alone
+                or (
+                    self._hand_weak_since is not None
+                    and t - self._hand_weak_since >= cfg.sag_hand_held_s
+                )
             )
         )
         if not self._going_down and ev_u < 0.5:
