@@ -60,6 +60,9 @@ NO_HEAVE = 0.02
 LEARN_RESIDUAL_MM = 9.0
 # ...and are learnt this long after they were seen, if no sag was brewing meanwhile.
 LEARN_DELAY_S = 2.0
+# SIGNALS.md: a sag takes the top 0.015 to 0.05 below the baseline; deeper, held, with
+# nothing from the palms, is someone sinking back, not the hips.
+SAG_DEEPEST_U = 0.05
 # A gap in the frames this long (device time) ends whatever was going on.
 MAX_FRAME_GAP_S = 1.5
 
@@ -446,6 +449,7 @@ class Detector:
         self._rebase_hands = False
         self._learn_queue: deque[tuple[float, float, float]] = deque()
         self._slope_known = False
+        self._u_alone_since: float | None = None
         self._hand_weak_since: float | None = None
         self._drift_t: float | None = None
         self._u_seen_t: float | None = None
@@ -779,7 +783,21 @@ class Detector:
             ev_h = min(ev_h, 0.5)  # at the top u is in plain sight: no drop, no sag
         if ev_u < 0.5 and not palms_alone:
             ev_h = min(ev_h, 0.5)
-        if residual is not None and ev_h < 0.5:
+        # Between reps a top held far below the baseline is a sag unless the palms say
+        # otherwise (a mat whose cells blur the palms' shift away still sees it in u).
+        # The top's drop is judged at the top and stands through the rep that follows.
+        deep_top = cur.reps and ev_u >= cfg.sag_u_alone and drop <= SAG_DEEPEST_U
+        if not self._going_down:
+            if deep_top and ev_h >= -0.3:
+                self._u_alone_since = self._u_alone_since if self._u_alone_since else t
+            else:
+                self._u_alone_since = None
+        u_alone = (
+            bool(deep_top)
+            and self._u_alone_since is not None
+            and t - self._u_alone_since >= cfg.sag_u_alone_s
+        )
+        if residual is not None and ev_h < 0.5 and not u_alone:
             # u sinking while the palms stay put is the body shifting or the sensor
             # creeping, not the hips: a sag moves both (SIGNALS.md).
             ev_u = min(ev_u, 1.0)

@@ -181,3 +181,29 @@ def test_u_creeping_in_a_plank_without_heave_is_no_rep() -> None:
     flat = [type(f)(t=f.t, load_n=700.0, cop=f.cop, contacts=f.contacts) for f in frames]
     _, events = run(itertools.chain(flat, empty_frames(3.0, 114.0)))
     assert "rep" not in types(events)
+
+
+def test_tops_held_well_below_the_baseline_are_a_sag_even_if_the_palms_blur() -> None:
+    """A mat whose cells blur the palms' shift away still sees a sag in u between reps."""
+
+    def sag(t: float) -> float:
+        return 0.035 if t >= 11.0 else 0.0
+
+    u = rep_u(0.66, 0.07, reps=10, period=2.4, start=3.0, sag=sag)
+    frames = itertools.chain(pushup_frames(u, 30.0), empty_frames(3, 130))
+    _, events = run(frames)
+    started = [e for e in events if e["event_type"] == "sag_started"]
+    assert started, types(events)
+    assert 111.0 < started[0]["t"] < 114.0
+
+
+def test_sinking_back_deeper_than_any_sag_is_not_one() -> None:
+    """The top held 0.07 below the baseline with still palms: sinking back, not the hips."""
+
+    def sag(t: float) -> float:
+        return 0.07 if t >= 11.0 else 0.0
+
+    u = rep_u(0.66, 0.07, reps=10, period=2.4, start=3.0, sag=sag)
+    frames = itertools.chain(pushup_frames(u, 30.0), empty_frames(3, 130))
+    _, events = run(frames)
+    assert "sag_started" not in types(events)
