@@ -141,17 +141,21 @@ def _along(c: Contact, axis: Point) -> float:
     return 4.0 * math.sqrt(max(var, 0.0))
 
 
-def _knee_reach(
-    hands_at: Point, support: tuple[Contact, ...], axis: Point, shin_mm: float
-) -> float:
+# A knee alone measures up to about this long along the body (its pressure smeared over the
+# cells); a longer patch is a knee with its shin behind it.
+KNEE_ALONE_MAX_MM = 220.0
+
+
+def _knee_reach(hands_at: Point, support: tuple[Contact, ...], axis: Point) -> float:
     """Distance along the body from the palms back to the nearest knee, mm: the front end of
-    each knee-and-shin patch (a patch longer than `shin_mm`), or its centre if shorter."""
+    each knee-and-shin patch, or the centre of a knee alone."""
     ax, ay = axis
     best = math.inf
     for c in support:
         along = (hands_at[0] - c.centroid[0]) * ax + (hands_at[1] - c.centroid[1]) * ay
         length = _along(c, axis)
-        front = along - (length / 2 if length > shin_mm else 0.0)
+        # `length` is 4 std devs of the pressure: a bar of length L spreads to 1.15 L.
+        front = along - (0.43 * length if length > KNEE_ALONE_MAX_MM else 0.0)
         best = min(best, front)
     return best
 
@@ -255,7 +259,7 @@ class PatternFinder:
             share_lo, share_hi = cfg.toe_share_min, cfg.toe_share_max
         if not (lo <= length <= hi):
             return None
-        if knees and _knee_reach(hands_at, support, axis, cfg.toes_max_len_mm) < (
+        if knees and _knee_reach(hands_at, support, axis) < (
             cfg.knee_reach_min_m * 1000
         ):
             return None  # knees under the hips: kneeling on all fours, not a knee push-up
