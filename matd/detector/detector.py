@@ -63,6 +63,10 @@ LEARN_DELAY_S = 2.0
 # SIGNALS.md: a sag takes the top 0.015 to 0.05 below the baseline; deeper, held, with
 # nothing from the palms, is someone sinking back, not the hips.
 SAG_DEEPEST_U = 0.05
+# After a palm is put down again its offset is followed at the top for this long, this
+# quickly.
+REBASE_S = 0.5
+REBASE_TAU_S = 0.15
 # A gap in the frames this long (device time) ends whatever was going on.
 MAX_FRAME_GAP_S = 1.5
 
@@ -447,6 +451,8 @@ class Detector:
         self._hand_fit: tuple[float, float] | None = None  # hand offset = icpt + slope·u
         self._line = _LineFit(self.cfg.baseline_drift_s)
         self._rebase_hands = False
+        self._rebase_left = 0.0  # seconds at the top still to learn a re-placed palm
+        self._rebase_t: float | None = None
         self._learn_queue: deque[tuple[float, float, float]] = deque()
         self._slope_known = False
         self._u_alone_since: float | None = None
@@ -741,9 +747,23 @@ class Detector:
             u_ref = u if self._going_down else max(u, cur.baseline_u)
             residual = hand_off - (icpt + slope * u_ref)
             if self._rebase_hands and self._sag is None:
-                self._hand_fit = (slope, icpt + residual)
+                # The palm's new place: learn its offset afresh at the top, where the rep
+                # does not move it (it is still loading at first), and relearn how it moves
+                # with the rep before it may speak alone.
+                self._rebase_left = REBASE_S
+                self._rebase_t = None
                 self._line = _LineFit(cfg.baseline_drift_s)
                 self._learn_queue.clear()
+                self._slope_known = False
+            if self._rebase_left > 0 and self._sag is None:
+                if not self._going_down:
+                    dt = t - self._rebase_t if self._rebase_t is not None else math.inf
+                    a = 1.0 - math.exp(-dt / REBASE_TAU_S)
+                    self._hand_fit = (slope, icpt + a * residual)
+                    self._rebase_left -= min(dt, 0.1)
+                    self._rebase_t = t
+                else:
+                    self._rebase_t = None
                 residual = 0.0
         self._rebase_hands = False
         self._drift(t, drop, residual)
