@@ -439,6 +439,7 @@ class Detector:
         self._going_down = False
         self._top_u: float | None = None  # lowest u of the current top phase
         self._top_t = 0.0
+        self._left_t = 0.0  # the last moment at the top before this way down
         self._peak_u = 0.0
         self._top_level: float | None = None  # the latest estimate of u at the top
         self._sag: SagEpisode | None = None
@@ -565,6 +566,8 @@ class Detector:
         cur = self.current
         assert cur is not None
         if not self._going_down:
+            # A rep's time runs from leaving the top, however long the top was held.
+            self._left_t = t
             if self._top_u is None or u < self._top_u:
                 self._top_u, self._top_t = u, t
                 # The load's heave is a rep's own: counted from its top, not from whatever
@@ -596,14 +599,14 @@ class Detector:
             back = self._holding(t)
             near_top = near_top or back
         if not back:
-            if t - self._top_t > cfg.rep_max_s:
+            if t - self._left_t > cfg.rep_max_s:
                 self._restart_top(u, t)  # a long hold low down is not one rep
             return []
         # Back at the top.
         events: list[Event] = []
-        duration = t - self._top_t
+        duration = t - self._left_t
         # A "rep" that began as the pattern formed is the person still getting into place.
-        settled = cur.announced or self._top_t - cur.start_t >= CANDIDATE_SETTLE_S
+        settled = cur.announced or self._left_t - cur.start_t >= CANDIDATE_SETTLE_S
         # Lowering and raising a body takes vertical force: the total load swings. Breathing
         # in a plank moves u as much as a shallow rep, but not the load.
         heave = (self._load_hi - self._load_lo) / max(self._load_hi, 1.0)

@@ -207,3 +207,18 @@ def test_sinking_back_deeper_than_any_sag_is_not_one() -> None:
     frames = itertools.chain(pushup_frames(u, 30.0), empty_frames(3, 130))
     _, events = run(frames)
     assert "sag_started" not in types(events)
+
+
+def test_a_long_plank_before_the_first_rep_does_not_swallow_it() -> None:
+    """A rep's time runs from leaving the top, not from the start of a long hold there."""
+    reps = rep_u(0.66, 0.07, reps=4, period=2.0, start=9.0)
+
+    def u(t: float) -> float:
+        # The hold's lowest u comes early in it (a breath out), 7 s before the first rep.
+        return reps(t) - (0.006 * math.sin(math.pi * (t - 2.8)) if 2.8 < t < 3.8 else 0.0)
+
+    frames = itertools.chain(pushup_frames(u, 20.0), empty_frames(3, 120))
+    _, events = run(frames)
+    reps = [e for e in events if e["event_type"] == "rep"]
+    assert [r["n"] for r in reps] == [1, 2, 3, 4]
+    assert all(1.0 < r["duration_s"] < 2.5 and r["depth"] > 0.06 for r in reps)
