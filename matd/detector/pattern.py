@@ -259,9 +259,7 @@ class PatternFinder:
             share_lo, share_hi = cfg.toe_share_min, cfg.toe_share_max
         if not (lo <= length <= hi):
             return None
-        if knees and _knee_reach(hands_at, support, axis) < (
-            cfg.knee_reach_min_m * 1000
-        ):
+        if knees and _knee_reach(hands_at, support, axis) < (cfg.knee_reach_min_m * 1000):
             return None  # knees under the hips: kneeling on all fours, not a knee push-up
         if len(hands) == 1:
             # One palm in the air shifts load to the other limbs for a moment.
