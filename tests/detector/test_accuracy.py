@@ -47,13 +47,16 @@ def test_sets_are_found_and_nothing_else_is_a_set(corpus: Path) -> None:
     summary, scores = evaluate(corpus, load_config(environ={}), jobs=2)
     assert summary["cases"] == CASES
     assert summary["truth_sets"] > 0
-    assert summary["sets_found_rate"] >= 0.9, [s.notes for s in scores]
+    assert summary["sets_found_rate"] >= 0.85, [s.notes for s in scores]
     assert summary["no_set_cases_with_a_set"] == 0
-    assert summary["false_set_rate"] <= 0.1
+    assert summary["false_set_rate"] <= 0.05
 
 
 def test_reps_and_sags_are_mostly_right(corpus: Path) -> None:
     summary, scores = evaluate(corpus, load_config(environ={}), jobs=2)
-    assert summary["exact_rep_rate"] >= 0.6, [s.notes for s in scores]
-    assert summary["rep_count_mae"] <= 1.0
-    assert summary["sag_f1"] >= 0.6
+    # Floors a little under what this corpus gives (everything right on 2026-11-25), so a
+    # change that breaks detection fails here; docs/accuracy.md has the 200-case figures.
+    assert summary["exact_rep_rate"] >= 0.85, [s.notes for s in scores]
+    assert summary["rep_count_mae"] <= 0.3
+    assert summary["sag_f1"] >= 0.85, [s.notes for s in scores]
+    assert summary["good_form_sets_with_sag"] == 0, [s.notes for s in scores]
