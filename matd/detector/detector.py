@@ -593,7 +593,10 @@ class Detector:
             and swing > STALE_TOP_SWING * median
             and self._peak_u - u >= STALE_TOP_RETURN * median
         )
-        if not back and self._peak_u - u >= 0.5 * swing:
+        # (Once reps have shown what this set's reps look like, a hold a third of the way
+        # back is enough: a pike that began on the way up leaves no more.)
+        hold_back = 0.35 if len(cur.reps) >= 2 else 0.5
+        if not back and self._peak_u - u >= hold_back * swing:
             # Come half way back and holding still: this is the top, higher than the one
             # the rep left (the hips came up as a sag eased at the top).
             back = self._holding(t)

@@ -222,3 +222,21 @@ def test_a_long_plank_before_the_first_rep_does_not_swallow_it() -> None:
     reps = [e for e in events if e["event_type"] == "rep"]
     assert [r["n"] for r in reps] == [1, 2, 3, 4]
     assert all(1.0 < r["duration_s"] < 2.5 and r["depth"] > 0.06 for r in reps)
+
+
+def test_a_pike_begun_on_the_way_up_does_not_hide_the_rep() -> None:
+    """The hips go up as the rep comes up: u comes only a third of the way back, then holds
+    at the top (a pause of 0.8 s between reps)."""
+
+    def u(t: float) -> float:
+        k, x = divmod(t - 3.0, 3.2)  # reps of 2.4 s, each followed by 0.8 s at the top
+        rep = 0.07 * 0.5 * (1 - math.cos(2 * math.pi * x / 2.4)) if 0 <= k < 6 and x < 2.4 else 0.0
+        # the 4th rep's way up starts at 3 + 3 * 3.2 + 1.2 = 13.8 s: the hips rise from 14.0 s
+        pike = 0.045 * min(max((t - 14.0) / 0.3, 0.0), 1.0)
+        return 0.66 + rep + pike
+
+    frames = itertools.chain(pushup_frames(u, 24.0), empty_frames(3, 124))
+    _, events = run(frames)
+    reps = [e for e in events if e["event_type"] == "rep"]
+    assert events[-1]["event_type"] == "set_ended"
+    assert events[-1]["reps"] == 6, reps
