@@ -47,12 +47,12 @@ HOLD_RANGE_U = 0.004
 REP_CONFIRM_S = 0.25
 # u moving faster than this (per second, over RATE_SPAN_S) is no push-up: a rep's fastest
 # half (0.1 in u pushed up in 0.5 s) moves it at most about 0.38/s.
-WILD_RATE_U_S = 0.45
+WILD_RATE_U_S = 0.4
 RATE_SPAN_S = 0.1
 WILD_HOLD_S = 0.5
 # u beyond the baseline by this many usual rep depths (or this much in a plank) is past
 # any bottom: the person is leaving the push-up.
-BEYOND_BOTTOM_DEPTHS = 1.5
+BEYOND_BOTTOM_DEPTHS = 1.3
 BEYOND_PLANK_U = 0.06
 # Less load swing than this in a rep (a share of the load) is no body going down and up.
 NO_HEAVE = 0.02
