@@ -54,8 +54,14 @@ WILD_HOLD_S = 0.5
 # any bottom: the person is leaving the push-up.
 BEYOND_BOTTOM_DEPTHS = 1.3
 BEYOND_PLANK_U = 0.06
-# Less load swing than this in a rep (a share of the load) is no body going down and up.
+# Less load swing than this in a rep (a share of the load) is no body going down and up,
+# on a mat whose reps heave at all.
 NO_HEAVE = 0.02
+# Until a mat's reps have shown whether they heave, a rep without heave must swing u this
+# far: more than breathing sways it in a plank (SIGNALS.md: up to 0.02).
+FLAT_FIRST_U = 0.04
+# On a flat mat a swing this share of the set's usual depth is a (partial) rep.
+FLAT_PARTIAL = 0.3
 # Frames whose palms sit further than this off their line do not teach it (mm).
 LEARN_RESIDUAL_MM = 9.0
 # ...and are learnt this long after they were seen, if no sag was brewing meanwhile.
@@ -239,6 +245,8 @@ class Detector:
         self.current: SetRecord | None = None
         self.last_set: Event | None = None
         self._suppress_until_gone = False
+        # The load's heave in the latest reps: whether this mat shows it at all.
+        self._rep_heaves: deque[float] = deque(maxlen=20)
         self._init_cycle()
 
     # ------------------------------------------------------------ public
@@ -616,15 +624,25 @@ class Detector:
         if not near_top:
             swing = self._peak_u - u  # the top it left from is stale: measure the way back
         like_the_others = median is not None and swing >= 0.5 * median
-        moved = swing >= cfg.rep_sure_depth_u or heave >= cfg.rep_min_load_swing or like_the_others
-        # ...and with no heave at all, however far u went, the body did not go down and
-        # up: u crept (the sensor under a long hold) and came back.
-        moved = moved and heave >= NO_HEAVE
+        sure = swing >= cfg.rep_sure_depth_u
+        moved = sure or heave >= cfg.rep_min_load_swing or like_the_others
+        if heave < NO_HEAVE:
+            # No heave at all. On a mat whose reps heave, however far u went, that is u
+            # creeping (the sensor under a long hold) and coming back, or breathing. On one
+            # whose load stays flat through reps (seen over a few), u alone counts them;
+            # until it is known which this mat is, only a deep swing does.
+            heaves = self._rep_heaves
+            known = len(heaves) >= 3
+            flat_mat = known and statistics.median(heaves) < NO_HEAVE
+            # (a flat mat shows partial reps by u alone: a third of the usual depth is one)
+            shallow_like = median is not None and swing >= FLAT_PARTIAL * median
+            moved = (flat_mat and (moved or shallow_like)) or (not known and swing >= FLAT_FIRST_U)
         if swing >= cfg.rep_min_depth_u and duration >= cfg.rep_min_s and settled and moved:
             n = len(cur.reps) + 1
             depth = round(swing, 4)
             partial = bool(median and swing < cfg.partial_fraction * median)
             cur.reps.append(RepRecord(n, t, swing, self._top_u, duration, partial))
+            self._rep_heaves.append(heave)
             self._unconfirmed = make_event(
                 "rep",
                 t,

@@ -170,17 +170,39 @@ def test_getting_off_the_mat_after_a_plank_is_no_rep() -> None:
 
 
 def test_u_creeping_in_a_plank_without_heave_is_no_rep() -> None:
-    """A slow rise and fall of u with a flat load (sensor creep) is not a push-up."""
+    """On a mat whose reps heave, a slow rise and fall of u with a flat load (sensor creep
+    in a plank) is not a push-up."""
+    reps = rep_u(0.66, 0.07, reps=5, period=2.0, start=3.0)  # heaving reps: the mat shows it
 
-    def u(t: float) -> float:
+    def creep(t: float) -> float:
         if 4.0 <= t < 7.0:
             return 0.64 + 0.07 * math.sin(math.pi * (t - 4.0) / 3.0)
         return 0.64
 
-    frames = list(pushup_frames(u, 14.0))
+    plank = list(pushup_frames(creep, 14.0, t0=130.0))
+    flat = [type(f)(t=f.t, load_n=700.0, cop=f.cop, contacts=f.contacts) for f in plank]
+    frames = itertools.chain(
+        pushup_frames(reps, 15.0), empty_frames(5.0, 115.0), flat, empty_frames(3.0, 144.0)
+    )
+    _, events = run(frames)
+    ended = [e for e in events if e["event_type"] == "set_ended"]
+    assert [e["reps"] for e in ended] == [5, 0]
+
+
+def test_a_mat_whose_load_never_heaves_still_counts_reps() -> None:
+    """A recording whose total load stays flat (no vertical force in it) counts by u."""
+    u = rep_u(0.66, 0.07, reps=8, period=2.0, start=3.0)
+    partial = rep_u(0.66, 0.025, reps=1, period=1.6, start=19.5)  # a partial 9th
+
+    def with_partial(t: float) -> float:
+        return u(t) if t < 19.0 else partial(t)
+
+    frames = list(pushup_frames(with_partial, 24.0))
     flat = [type(f)(t=f.t, load_n=700.0, cop=f.cop, contacts=f.contacts) for f in frames]
-    _, events = run(itertools.chain(flat, empty_frames(3.0, 114.0)))
-    assert "rep" not in types(events)
+    _, events = run(itertools.chain(flat, empty_frames(3.0, 124.0)))
+    reps = [e for e in events if e["event_type"] == "rep"]
+    assert len(reps) == 9, reps
+    assert reps[-1]["partial"] is True
 
 
 def test_tops_held_well_below_the_baseline_are_a_sag_even_if_the_palms_blur() -> None:
