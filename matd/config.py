@@ -124,7 +124,7 @@ class DetectorConfig(_Section):
         1.3, gt=0, description="palms' shift, in sag_hand_shift_mm, that alone starts a sag mid-rep"
     )
     sag_u_alone: float = Field(
-        2.5, gt=0, description="drop of the top (in sag_threshold_u) that, held, is a sag alone"
+        2.0, gt=0, description="drop of the top (in sag_threshold_u) that, held, is a sag alone"
     )
     sag_u_alone_s: float = Field(0.6, ge=0, description="how long sag_u_alone must hold")
     sag_hand_held: float = Field(

@@ -73,6 +73,9 @@ SAG_DEEPEST_U = 0.05
 # quickly.
 REBASE_S = 0.5
 REBASE_TAU_S = 0.15
+# In a plank the drop of u alone must be this many times sag_u_alone, held this long.
+PLANK_U_ALONE_FACTOR = 1.25
+PLANK_U_ALONE_S = 2.0
 # A gap in the frames this long (device time) ends whatever was going on.
 MAX_FRAME_GAP_S = 1.5
 
@@ -830,16 +833,19 @@ class Detector:
         # Between reps a top held far below the baseline is a sag unless the palms say
         # otherwise (a mat whose cells blur the palms' shift away still sees it in u).
         # The top's drop is judged at the top and stands through the rep that follows.
-        deep_top = cur.reps and ev_u >= cfg.sag_u_alone and drop <= SAG_DEEPEST_U
+        # In a plank breathing sways u by up to 0.02 for seconds: there it takes a deeper
+        # drop, held longer than half a breath.
+        plank = not cur.reps
+        alone_u = cfg.sag_u_alone * (PLANK_U_ALONE_FACTOR if plank else 1.0)
+        alone_s = PLANK_U_ALONE_S if plank else cfg.sag_u_alone_s
+        deep_top = ev_u >= alone_u and drop <= SAG_DEEPEST_U
         if not self._going_down:
             if deep_top and ev_h >= -0.3:
                 self._u_alone_since = self._u_alone_since if self._u_alone_since else t
             else:
                 self._u_alone_since = None
         u_alone = (
-            bool(deep_top)
-            and self._u_alone_since is not None
-            and t - self._u_alone_since >= cfg.sag_u_alone_s
+            deep_top and self._u_alone_since is not None and t - self._u_alone_since >= alone_s
         )
         if residual is not None and ev_h < 0.5 and not u_alone:
             # u sinking while the palms stay put is the body shifting or the sensor

@@ -81,8 +81,10 @@ def test_sag_in_plank_raises_started_and_ended() -> None:
 
 
 def test_u_sinking_without_the_palms_moving_is_not_a_sag() -> None:
+    """A plank's u settling 0.02 lower, the palms still: the body shifting, not the hips."""
+
     def drift(t: float) -> float:
-        return 0.03 if t >= 6.0 else 0.0
+        return 0.02 if t >= 6.0 else 0.0
 
     u = rep_u(0.66, 0.07, reps=0, period=2.0, start=100, sag=drift)
     frames = itertools.chain(pushup_frames(u, 12.0), empty_frames(3, 112))
@@ -262,3 +264,15 @@ def test_a_pike_begun_on_the_way_up_does_not_hide_the_rep() -> None:
     reps = [e for e in events if e["event_type"] == "rep"]
     assert events[-1]["event_type"] == "set_ended"
     assert events[-1]["reps"] == 6, reps
+
+
+def test_a_plank_sag_held_deep_is_found_even_if_the_palms_blur() -> None:
+    """0.04 below the baseline for seconds in a plank, more than breathing: a sag."""
+
+    def sag(t: float) -> float:
+        return 0.04 if t >= 8.0 else 0.0
+
+    u = rep_u(0.66, 0.07, reps=0, period=2.0, start=100, sag=sag)
+    _, events = run(itertools.chain(pushup_frames(u, 16.0), empty_frames(3, 116)))
+    started = [e for e in events if e["event_type"] == "sag_started"]
+    assert started and 109.5 < started[0]["t"] < 111.5, types(events)
