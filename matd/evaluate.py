@@ -137,11 +137,11 @@ def score_case(name: str, truth: dict[str, Any], events: list[Event]) -> CaseSco
     return sc
 
 
-def _run_case(args: tuple[str, str, dict[str, Any]]) -> CaseScore:
-    bin_path, json_path, cfg_data = args
+def _run_case(args: tuple[str, str, dict[str, Any], str | None]) -> CaseScore:
+    bin_path, json_path, cfg_data, degrade = args
     cfg = Config.model_validate(cfg_data)
     truth = json.loads(Path(json_path).read_text())
-    result = replay(bin_path, cfg)
+    result = replay(bin_path, cfg, degrade=degrade)
     return score_case(Path(bin_path).stem, truth, result.events)
 
 
@@ -194,13 +194,13 @@ def summarise(scores: list[CaseScore]) -> dict[str, Any]:
 
 
 def evaluate(
-    directory: str | Path, cfg: Config, *, jobs: int = 1
+    directory: str | Path, cfg: Config, *, jobs: int = 1, degrade: str | None = None
 ) -> tuple[dict[str, Any], list[CaseScore]]:
     root = Path(directory)
     cases = sorted(p for p in root.glob("*.bin") if p.with_suffix(".json").exists())
     if not cases:
         raise FileNotFoundError(f"no cases (NAME.bin with NAME.json) in {root}")
-    args = [(str(p), str(p.with_suffix(".json")), cfg.model_dump()) for p in cases]
+    args = [(str(p), str(p.with_suffix(".json")), cfg.model_dump(), degrade) for p in cases]
     if jobs > 1:
         with ProcessPoolExecutor(jobs) as pool:
             scores = list(pool.map(_run_case, args))

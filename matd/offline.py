@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from matd.config import Config
+from matd.degrade import DEGRADATIONS
 from matd.detector import Event
 from matd.pipeline import MatPipeline
 from matd.recording import decode_recording
@@ -24,9 +25,17 @@ class ReplayResult:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def replay(path: str | Path, cfg: Config, *, impl: Impl = "compiled") -> ReplayResult:
-    """Every event the recording raises, and the decoder's counters."""
-    pipeline = MatPipeline(cfg, impl=impl, keep_pressure=False)
+def replay(
+    path: str | Path, cfg: Config, *, impl: Impl = "compiled", degrade: str | None = None
+) -> ReplayResult:
+    """Every event the recording raises, and the decoder's counters. `degrade` names one of
+    `matd.degrade.DEGRADATIONS`, applied to each frame before the detector."""
+    pipeline = MatPipeline(
+        cfg,
+        impl=impl,
+        keep_pressure=False,
+        features_filter=DEGRADATIONS[degrade] if degrade else None,
+    )
     recording = decode_recording(path, impl)
     result = ReplayResult()
     for msg in recording.messages():

@@ -39,12 +39,15 @@ class MatPipeline:
         person_baseline: dict[str, float] | None = None,
         wall_clock: Callable[[], str] = utc_now_iso,
         tare_path: str | Path | None = None,
+        features_filter: Callable[[Features], Features] | None = None,
     ) -> None:
         """`tare_path`: where the empty-mat baseline is kept between runs. It is taken up
         when the first frame (or a HELLO of a new grid) sets up the calibrator, and written
         once a tare has settled and by `save_tare()`; None keeps it in memory only."""
         self.cfg = cfg
         self.impl = impl
+        # Applied to each frame's Features before the detector (matd eval --degrade).
+        self.features_filter = features_filter
         self.keep_pressure = keep_pressure
         self.clock = DeviceClock()
         self.detector = Detector(
@@ -81,6 +84,8 @@ class MatPipeline:
             )
             self._take_saved_tare(self.analyzer)
         self.features = self.analyzer.process(frame, t)
+        if self.features_filter is not None:
+            self.features = self.features_filter(self.features)
         self.frames += 1
         if self._tare_save_due and not self.analyzer.calibrator.warming_up:
             self._tare_save_due = False

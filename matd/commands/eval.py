@@ -8,6 +8,7 @@ import os
 import sys
 
 from matd.config import load_config
+from matd.degrade import DEGRADATIONS
 from matd.evaluate import evaluate
 
 
@@ -17,13 +18,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--config", help="TOML configuration (detector thresholds)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--cases", action="store_true", help="also print each case's notes")
+    p.add_argument(
+        "--degrade",
+        choices=sorted(DEGRADATIONS),
+        help="remove what other mats or recordings may not show (docs/accuracy.md)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     try:
-        summary, scores = evaluate(args.directory, cfg, jobs=args.jobs)
+        summary, scores = evaluate(args.directory, cfg, jobs=args.jobs, degrade=args.degrade)
     except FileNotFoundError as exc:
         print(f"matd eval: {exc}", file=sys.stderr)
         return 2
