@@ -60,6 +60,7 @@ NO_HEAVE = 0.02
 # Until a mat's reps have shown whether they heave, a rep without heave must swing u this
 # far: more than breathing sways it in a plank (SIGNALS.md: up to 0.02).
 FLAT_FIRST_U = 0.04
+FLAT_FIRST_MAX_S = 3.0
 # On a flat mat a swing this share of the set's usual depth is a (partial) rep.
 FLAT_PARTIAL = 0.3
 # Frames whose palms sit further than this off their line do not teach it (mm).
@@ -639,7 +640,9 @@ class Detector:
             flat_mat = known and statistics.median(heaves) < NO_HEAVE
             # (a flat mat shows partial reps by u alone: a third of the usual depth is one)
             shallow_like = median is not None and swing >= FLAT_PARTIAL * median
-            moved = (flat_mat and (moved or shallow_like)) or (not known and swing >= FLAT_FIRST_U)
+            moved = (flat_mat and (moved or shallow_like)) or (
+                not known and swing >= FLAT_FIRST_U and duration <= FLAT_FIRST_MAX_S
+            )
         if swing >= cfg.rep_min_depth_u and duration >= cfg.rep_min_s and settled and moved:
             n = len(cur.reps) + 1
             depth = round(swing, 4)
