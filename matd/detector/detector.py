@@ -117,10 +117,17 @@ class SetRecord:
     announced: bool = False
     announced_t: float = 0.0
     pending: list[Event] = field(default_factory=list)
+    _median: float | None = None
+    _median_key: tuple[int, float | None] | None = None
 
     def median_depth(self) -> float | None:
-        depths = [r.depth for r in self.reps]
-        return statistics.median(depths) if depths else None
+        # Asked for on every frame; the reps change a few times a minute.
+        key = (len(self.reps), self.reps[-1].t if self.reps else None)
+        if self._median_key != key:
+            depths = [r.depth for r in self.reps]
+            self._median = statistics.median(depths) if depths else None
+            self._median_key = key
+        return self._median
 
 
 class _Smoother:
