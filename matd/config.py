@@ -118,7 +118,7 @@ class DetectorConfig(_Section):
     )
     sag_max_u: float = Field(0.08, gt=0, description="a deeper drop is not a sag (knees, leaving)")
     sag_release_u: float = Field(0.006, ge=0, description="back within this of baseline ends it")
-    sag_confirm_s: float = Field(0.2, ge=0, description="evidence held this long starts a sag")
+    sag_confirm_s: float = Field(0.15, ge=0, description="evidence held this long starts a sag")
     sag_release_s: float = Field(0.6, ge=0, description="form held this long ends a sag")
     sag_hand_alone: float = Field(
         1.3, gt=0, description="palms' shift, in sag_hand_shift_mm, that alone starts a sag mid-rep"

@@ -54,6 +54,8 @@ WILD_HOLD_S = 0.5
 # any bottom: the person is leaving the push-up.
 BEYOND_BOTTOM_DEPTHS = 1.3
 BEYOND_PLANK_U = 0.06
+# ...and beyond this many, the palms' shift says nothing of the hips.
+PALMS_BOTTOM_DEPTHS = 1.1
 # Less load swing than this in a rep (a share of the load) is no body going down and up,
 # on a mat whose reps heave at all.
 NO_HEAVE = 0.02
@@ -176,12 +178,16 @@ class _Anchor:
         self.at = None
 
 
-def _hand_offset(p: Pattern, axis: Point) -> float:
-    """How far the palms' own CoPs sit ahead of their centres along the body, mm."""
+def _palms_cop(p: Pattern) -> Point:
+    n = len(p.hands)
+    return (sum(h.cop[0] for h in p.hands) / n, sum(h.cop[1] for h in p.hands) / n)
+
+
+def _hand_offset(p: Pattern, axis: Point, ref: Point) -> float:
+    """How far the palms' own CoPs sit ahead of where they were at `ref`, along the body, mm."""
     ax, ay = axis
-    return sum(
-        (h.cop[0] - h.centroid[0]) * ax + (h.cop[1] - h.centroid[1]) * ay for h in p.hands
-    ) / len(p.hands)
+    c = _palms_cop(p)
+    return (c[0] - ref[0]) * ax + (c[1] - ref[1]) * ay
 
 
 class _LineFit:
@@ -467,6 +473,7 @@ class Detector:
         self._pike_since: float | None = None
         self._pike_cand: float | None = None
         self._hand_off = _Smoother(self.cfg.u_smoothing_s)
+        self._hand_ref: Point | None = None
         self._pairs: list[tuple[float, float]] = []
         self._hand_fit: tuple[float, float] | None = None  # hand offset = icpt + slope·u
         self._line = _LineFit(self.cfg.baseline_drift_s)
@@ -548,6 +555,7 @@ class Detector:
             # A palm put down again sits on other cells: its CoP's offset from its centre
             # (the cells' grid, its own placement) is not what it was. Learn it afresh.
             self._rebase_hands = True
+            self._hand_ref = None
         u = self._feed_u(t, p)
         if u is None:
             self._u_missed = True
@@ -573,7 +581,9 @@ class Detector:
                 self._rate_from = (t, u)
         else:
             self._rate_from = (t, u)
-        hand_off = self._hand_off.update(t, _hand_offset(p, self._axis()))
+        if self._hand_ref is None:
+            self._hand_ref = _palms_cop(p)
+        hand_off = self._hand_off.update(t, _hand_offset(p, self._axis(), self._hand_ref))
         events = self._confirm_rep(t)
         events += self._track_reps(t, u)
         self._track_baseline(t, u, hand_off)
@@ -776,22 +786,25 @@ class Detector:
         cfg = self.cfg
         drop = cur.baseline_u - self._top_level
         residual = None
+        # A sag that sets in near the bottom cuts the rep short: u turns back early and the
+        # "top" is read while u is still well past the baseline. There the palms are judged
+        # as mid-rep, not held back by a u that cannot show the drop yet.
+        mid_rep = self._going_down or u - cur.baseline_u > 0.5 * self.sag_threshold
         if self._hand_fit is not None:
             slope, icpt = self._hand_fit
             # Mid-rep the line says where the palms sit at this u. At the top the rep's own
             # part of u is nil: a u below the baseline there is the sag itself, and must
             # not excuse the palms' shift toward the wrists.
-            u_ref = u if self._going_down else max(u, cur.baseline_u)
+            u_ref = u if mid_rep else max(u, cur.baseline_u)
             residual = hand_off - (icpt + slope * u_ref)
             if self._rebase_hands and self._sag is None:
                 # The palm's new place: learn its offset afresh at the top, where the rep
-                # does not move it (it is still loading at first), and relearn how it moves
-                # with the rep before it may speak alone.
+                # does not move it (it is still loading at first). How a palm rolls with
+                # the rep is the hand's own and stays; the line relearns it from here.
                 self._rebase_left = REBASE_S
                 self._rebase_t = None
                 self._line = _LineFit(cfg.baseline_drift_s)
                 self._learn_queue.clear()
-                self._slope_known = False
             if self._rebase_left > 0 and self._sag is None:
                 if not self._going_down:
                     dt = t - self._rebase_t if self._rebase_t is not None else math.inf
@@ -809,24 +822,30 @@ class Detector:
         # Each palm's own CoP moves toward the wrist when the hips sag (SIGNALS.md); it shows
         # at once, mid-rep too, where u can only be judged back at the top.
         ev_h = -residual / cfg.sag_hand_shift_mm if residual is not None else 0.0
-        if (
+        ev_h_raw = ev_h
+        blind = (
             -drop > 0.5 * max(self.sag_threshold, cfg.pike_threshold_u)
             or drop > cfg.sag_max_u
             or self._wild_until > t
-            or self._beyond_bottom(u)
-        ):
+            or self._beyond_bottom(u, BEYOND_BOTTOM_DEPTHS)
+        )
+        if blind:
             # Hips high (a pike) move u up; a drop far deeper than any sag is someone
             # sinking to the knees or leaving; and getting off the mat throws u faster and
             # further than any rep. None of them says anything about the hips.
             ev_u = ev_h = 0.0
+        elif self._beyond_bottom(u, PALMS_BOTTOM_DEPTHS):
+            # Past the reps' own bottoms the palms' line is guessed, not learnt; and a sag
+            # lowers u, it never takes a rep deeper.
+            ev_h = 0.0
         # Mid-rep u cannot be judged until the next top: the palms alone decide, by a clear
         # shift at once or a lesser one that holds.
-        if self._going_down and ev_h >= cfg.sag_hand_held:
+        if mid_rep and ev_h >= cfg.sag_hand_held:
             self._hand_weak_since = self._hand_weak_since if self._hand_weak_since else t
         else:
             self._hand_weak_since = None
         palms_alone = (
-            self._going_down
+            mid_rep
             and self._slope_known
             and (
                 ev_h >= cfg.sag_hand_alone
@@ -836,7 +855,7 @@ class Detector:
                 )
             )
         )
-        if not self._going_down and ev_u < 0.5:
+        if not mid_rep and ev_u < 0.5:
             ev_h = min(ev_h, 0.5)  # at the top u is in plain sight: no drop, no sag
         if ev_u < 0.5 and not palms_alone:
             ev_h = min(ev_h, 0.5)
@@ -880,14 +899,18 @@ class Detector:
                 self._below_since = None
         else:
             self._sag.max_depth = max(self._sag.max_depth, drop)
-            if (drop <= cfg.sag_release_u and ev_h <= 0.5) or drop > cfg.sag_max_u:
+            if blind and drop <= cfg.sag_max_u:
+                # Nothing to see of the hips (a rep misread, someone moving): neither a
+                # sag's end nor more of it.
+                self._above_since = None
+            elif (drop <= cfg.sag_release_u and ev_h <= 0.5) or drop > cfg.sag_max_u:
                 self._above_since = self._above_since if self._above_since is not None else t
                 if t - self._above_since >= cfg.sag_release_s:
                     events.append(self._close_sag(t))
             else:
                 self._above_since = None
         # Hips piked high move u up: its own event, never a sag.
-        if -drop >= cfg.pike_threshold_u:
+        if -drop >= cfg.pike_threshold_u and self._sag is None and ev_h_raw < 1.0:
             self._pike_cand = self._pike_cand if self._pike_cand is not None else t
             if self._pike_since is None and t - self._pike_cand >= cfg.sag_confirm_s:
                 self._pike_since = t
@@ -899,12 +922,12 @@ class Detector:
                 self._pike_since = None
         return events
 
-    def _beyond_bottom(self, u: float) -> bool:
-        """u further toward the hands than this set's reps take it."""
+    def _beyond_bottom(self, u: float, depths: float) -> bool:
+        """u further toward the hands than `depths` of this set's usual reps take it."""
         cur = self.current
         assert cur is not None and cur.baseline_u is not None
         median = cur.median_depth()
-        reach = max(BEYOND_BOTTOM_DEPTHS * median, BEYOND_PLANK_U) if median else BEYOND_PLANK_U
+        reach = max(depths * median, BEYOND_PLANK_U) if median else BEYOND_PLANK_U
         return u > cur.baseline_u + reach
 
     def _close_sag(self, t: float) -> Event:

@@ -23,7 +23,10 @@ def contact(
     width: float,
     angle: float = 0.0,
     cop_shift: float = 0.0,
+    centre_shift: float = 0.0,
 ) -> Contact:
+    """`cop_shift` moves the CoP along `angle`; `centre_shift` moves the patch's centre with
+    it (on a real grid, cells at the light edge drop below the floor as the load rolls)."""
     c, s = math.cos(angle), math.sin(angle)
     sl, sw = (length / 4) ** 2, (width / 4) ** 2
     sxx = c * c * sl + s * s * sw
@@ -33,7 +36,7 @@ def contact(
         cells=max(1, round(area / 6.25)),
         area_cm2=area,
         load_n=load,
-        centroid=(x, y),
+        centroid=(x + centre_shift * c, y + centre_shift * s),
         cop=(x + cop_shift * c, y + cop_shift * s),
         bbox=(x - length / 2, x + length / 2, y - width / 2, y + width / 2),
         cov=(sxx, sxy, syy),
@@ -53,8 +56,11 @@ def pushup_frames(
     t0: float = 100.0,
     centre: tuple[float, float] = (1000.0, 400.0),
     hand_shift: Callable[[float], float] = lambda t: 0.0,
+    centre_follows: float = 0.0,
 ) -> Iterator[Features]:
-    """Hands and toes (or knees) around `centre`, the hands toward `facing` (+1 or -1)."""
+    """Hands and toes (or knees) around `centre`, the hands toward `facing` (+1 or -1).
+    `hand_shift` (mm, toward the wrists) moves each palm's CoP, and `centre_follows` of it
+    moves the palm's centre too."""
     a = math.radians(angle_deg)
     ax, ay = facing * math.cos(a), facing * math.sin(a)
     px, py = -ay, ax  # the person's left
@@ -72,8 +78,9 @@ def pushup_frames(
         hands, support = w * u, w * (1 - u)
         # A palm's own CoP moves toward the wrist (the feet) when the hips sag.
         shift = -facing * hand_shift(t)
-        h1 = contact(hx + px * 220, hy + py * 220, hands / 2, 100, 120, 90, a, shift)
-        h2 = contact(hx - px * 220, hy - py * 220, hands / 2, 100, 120, 90, a, shift)
+        follow = centre_follows * shift
+        h1 = contact(hx + px * 220, hy + py * 220, hands / 2, 100, 120, 90, a, shift, follow)
+        h2 = contact(hx - px * 220, hy - py * 220, hands / 2, 100, 120, 90, a, shift, follow)
         if knees:
             s1 = contact(
                 sx + px * 120 - ax * 150, sy + py * 120 - ay * 150, support / 2, 180, 350, 80, a

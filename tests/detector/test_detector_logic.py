@@ -276,3 +276,62 @@ def test_a_plank_sag_held_deep_is_found_even_if_the_palms_blur() -> None:
     _, events = run(itertools.chain(pushup_frames(u, 16.0), empty_frames(3, 116)))
     started = [e for e in events if e["event_type"] == "sag_started"]
     assert started and 109.5 < started[0]["t"] < 111.5, types(events)
+
+
+def _ramp(t: float, t0: float, over: float) -> float:
+    return min(max((t - t0) / over, 0.0), 1.0)
+
+
+def test_a_sag_that_sets_in_on_the_way_down_is_told_before_the_next_top() -> None:
+    """The palms roll 8 mm toward the wrists 0.3 s into a rep's way down; on the grid their
+    patches' centres follow 60% of the roll, so only the CoP against where the palms were
+    shows it whole. SIGNALS.md: sag_started within 0.6 s of the onset."""
+    onset = 3.0 + 5 * 2.5 + 0.3
+
+    def sag(t: float) -> float:
+        return 0.025 * _ramp(t, onset, 0.3)
+
+    u = rep_u(0.66, 0.07, reps=8, period=2.5, start=3.0, sag=sag)
+    frames = pushup_frames(
+        u, 26.0, hand_shift=lambda t: 8.0 * _ramp(t, onset, 0.3), centre_follows=0.6
+    )
+    _, events = run(itertools.chain(frames, empty_frames(3, 126)))
+    started = [e for e in events if e["event_type"] == "sag_started"]
+    assert len(started) == 1, types(events)
+    assert 100 + onset < started[0]["t"] <= 100 + onset + 0.6
+    assert types(events).count("rep") == 8
+
+
+def test_palms_rolled_back_past_the_reps_bottom_are_no_sag() -> None:
+    """Dropping to the knees after the last rep: u goes past any bottom the reps reached
+    while the palms roll toward the wrists. A sag lowers u; this is someone getting down."""
+
+    def u(t: float) -> float:
+        reps = rep_u(0.66, 0.07, reps=6, period=2.0, start=3.0)(t)
+        return reps + 0.09 * _ramp(t, 16.0, 0.4)
+
+    frames = pushup_frames(u, 18.5, hand_shift=lambda t: 8.0 * _ramp(t, 16.0, 0.4))
+    _, events = run(itertools.chain(frames, empty_frames(3, 118.5)))
+    assert "sag_started" not in types(events)
+    assert types(events).count("rep") == 6
+
+
+def test_a_bottom_cut_short_by_a_sag_neither_ends_the_sag_nor_is_a_pike() -> None:
+    """A sag setting in at a rep's bottom pause throws u back toward the feet: the bottom
+    can pass for a top, well above the baseline. The palms, rolled toward the wrists, say
+    the hips are down: no pike, and the sag goes on until the form is back."""
+
+    def sag(t: float) -> float:
+        return 0.04 * _ramp(t, 16.0, 0.2) * (1.0 - _ramp(t, 22.0, 0.3))
+
+    def u(t: float) -> float:
+        reps = rep_u(0.66, 0.08, reps=6, period=2.0, start=3.0)(t)
+        # The seventh rep: down in 1 s, a second's pause at the bottom, up in 1 s.
+        last = 0.08 * (_ramp(t, 15.0, 1.0) - _ramp(t, 17.0, 1.0))
+        return reps + last - sag(t)
+
+    frames = pushup_frames(u, 25.0, hand_shift=lambda t: 250.0 * sag(t))
+    _, events = run(itertools.chain(frames, empty_frames(3, 125)))
+    names = [n for n in types(events) if n != "rep"]
+    assert names == ["set_started", "sag_started", "sag_ended", "set_ended"], types(events)
+    assert next(e for e in events if e["event_type"] == "sag_ended")["t"] > 122.0
