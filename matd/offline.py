@@ -34,7 +34,7 @@ def replay(
         cfg,
         impl=impl,
         keep_pressure=False,
-        features_filter=DEGRADATIONS[degrade] if degrade else None,
+        features_filter=DEGRADATIONS[degrade]() if degrade else None,
     )
     recording = decode_recording(path, impl)
     result = ReplayResult()
