@@ -63,6 +63,8 @@ NO_HEAVE = 0.02
 # far: more than breathing sways it in a plank (SIGNALS.md: up to 0.02).
 FLAT_FIRST_U = 0.04
 FLAT_FIRST_MAX_S = 3.0
+# ...and must leave the top this soon after the set formed or its last rep.
+FLAT_FIRST_GAP_S = 8.0
 # On a flat mat a swing this share of the set's usual depth is a (partial) rep.
 FLAT_PARTIAL = 0.3
 # Frames whose palms sit further than this off their line do not teach it (mm).
@@ -657,9 +659,24 @@ class Detector:
             flat_mat = known and statistics.median(heaves) < NO_HEAVE
             # (a flat mat shows partial reps by u alone: a third of the usual depth is one)
             shallow_like = median is not None and swing >= FLAT_PARTIAL * median
+            # (and a heave-less swing after a long hold is a pike or a shift of weight in
+            # a plank, more likely than the first rep of a set that began long ago)
+            since = cur.reps[-1].t if cur.reps else cur.start_t
             moved = (flat_mat and (moved or shallow_like)) or (
-                not known and swing >= FLAT_FIRST_U and duration <= FLAT_FIRST_MAX_S
+                not known
+                and swing >= FLAT_FIRST_U
+                and duration <= FLAT_FIRST_MAX_S
+                and self._left_t - since <= FLAT_FIRST_GAP_S
             )
+        if (
+            self._sag is not None
+            and not cur.reps
+            and cur.baseline_u is not None
+            and self._peak_u < cur.baseline_u + cfg.rep_min_depth_u
+        ):
+            # In a sagging plank u coming back up to the baseline, and down again, is the
+            # hips rising and sinking: a first rep takes u past where the plank was held.
+            moved = False
         if swing >= cfg.rep_min_depth_u and duration >= cfg.rep_min_s and settled and moved:
             n = len(cur.reps) + 1
             depth = round(swing, 4)

@@ -335,3 +335,42 @@ def test_a_bottom_cut_short_by_a_sag_neither_ends_the_sag_nor_is_a_pike() -> Non
     names = [n for n in types(events) if n != "rep"]
     assert names == ["set_started", "sag_started", "sag_ended", "set_ended"], types(events)
     assert next(e for e in events if e["event_type"] == "sag_ended")["t"] > 122.0
+
+
+def _flat(frames) -> list:
+    """The frames with a load that never heaves."""
+    return [type(f)(t=f.t, load_n=700.0, cop=f.cop, contacts=f.contacts) for f in frames]
+
+
+def test_a_heaveless_swing_after_a_long_plank_is_no_rep_before_the_mat_is_known() -> None:
+    """A plank held 12 s, then u up 0.05 and back in 2 s with the load flat (hips piked up
+    and down, or a shift of weight): with no rep yet to show whether this mat's reps heave,
+    it is not counted; the same swing soon after the set formed is (a flat mat's first rep)."""
+
+    def late(t: float) -> float:
+        return 0.66 + (0.05 * math.sin(math.pi * (t - 12.0) / 2.0) if 12.0 <= t < 14.0 else 0.0)
+
+    def early(t: float) -> float:
+        return 0.66 + (0.05 * math.sin(math.pi * (t - 3.0) / 2.0) if 3.0 <= t < 5.0 else 0.0)
+
+    for u, reps in ((late, 0), (early, 1)):
+        frames = _flat(pushup_frames(u, 17.0))
+        _, events = run(itertools.chain(frames, empty_frames(3.0, 117.0)))
+        assert events[-1]["event_type"] == "set_ended"
+        assert events[-1]["reps"] == reps, (reps, types(events))
+
+
+def test_hips_coming_back_up_in_a_sagging_plank_are_no_rep() -> None:
+    """A plank sags 0.04 (the palms rolled toward the wrists) for 8 s; the hips come back up
+    to the baseline and, getting off, drop again: u swings by the sag's depth, no further
+    than the plank was held. That is no rep."""
+
+    def sag(t: float) -> float:
+        return 0.04 * _ramp(t, 6.0, 0.3) * (1.0 - _ramp(t, 14.0, 0.4) + _ramp(t, 15.5, 0.3))
+
+    u = rep_u(0.66, 0.07, reps=0, period=2.0, start=100, sag=sag)
+    frames = pushup_frames(u, 16.5, hand_shift=lambda t: 250.0 * sag(t))
+    _, events = run(itertools.chain(frames, empty_frames(3.0, 116.5)))
+    assert "sag_started" in types(events)
+    assert "rep" not in types(events)
+    assert events[-1]["reps"] == 0
