@@ -242,6 +242,7 @@ def _fit_line(pairs: list[tuple[float, float]]) -> tuple[float, float]:
 
 
 class Detector:
+    _palms_seen: list[Point]  # each palm's centre when both were last down
     """Feed it `Features` in device-time order; it returns the events each frame raised."""
 
     def __init__(
@@ -325,6 +326,8 @@ class Detector:
         if pattern is not None and cur is not None and not self._continues(pattern):
             pattern = None  # palms or toes elsewhere than a moment ago: a misread frame
         self.pattern = pattern
+        if pattern is not None and len(pattern.hands) == 2:
+            self._palms_seen = [h.centroid for h in pattern.hands]
         if pattern is None and self._suppress_until_gone and self.current is None:
             self._suppress_until_gone = False
 
@@ -386,10 +389,13 @@ class Detector:
         h, s = self._hands.at, self._support.at
         if h is None or s is None:
             return True
-        return (
-            math.dist(p.hands_at, h) <= MAX_HANDS_JUMP_MM
-            and math.dist(p.support_at, s) <= MAX_SUPPORT_JUMP_MM
-        )
+        if len(p.hands) == 1 and self._palms_seen:
+            # One palm up: the other is where it was, half a hand span from their middle.
+            palm = p.hands[0].centroid
+            hands_ok = min(math.dist(palm, q) for q in self._palms_seen) <= MAX_HANDS_JUMP_MM
+        else:
+            hands_ok = math.dist(p.hands_at, h) <= MAX_HANDS_JUMP_MM
+        return hands_ok and math.dist(p.support_at, s) <= MAX_SUPPORT_JUMP_MM
 
     def _drop_candidate(self) -> None:
         self.current = None
@@ -462,6 +468,7 @@ class Detector:
         self._u = _Smoother(self.cfg.u_smoothing_s)
         self._hands = _Anchor()
         self._support = _Anchor()
+        self._palms_seen = []
         self.u: float | None = None
         self._going_down = False
         self._top_u: float | None = None  # lowest u of the current top phase

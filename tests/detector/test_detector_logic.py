@@ -374,3 +374,20 @@ def test_hips_coming_back_up_in_a_sagging_plank_are_no_rep() -> None:
     assert "sag_started" in types(events)
     assert "rep" not in types(events)
     assert events[-1]["reps"] == 0
+
+
+def test_a_palm_lifted_for_two_seconds_does_not_end_the_set() -> None:
+    """One-arm plank for 2 s mid-set (longer than pattern_gone_s): the other palm, where it
+    was, carries the set, though the palms' middle has jumped by half the hands' gap."""
+    u = rep_u(0.66, 0.07, reps=3, period=2.0, start=2.0)
+
+    def lift(f):
+        if 108.0 <= f.t < 110.0:
+            h1, _h2, s1, s2 = f.contacts
+            return type(f)(t=f.t, load_n=f.load_n, cop=f.cop, contacts=[h1, s1, s2])
+        return f
+
+    frames = [lift(f) for f in pushup_frames(u, 14.0)]
+    _, events = run(itertools.chain(frames, empty_frames(3.0, 114.0)))
+    assert types(events).count("set_started") == 1, types(events)
+    assert events[-1]["event_type"] == "set_ended" and events[-1]["reps"] == 3
