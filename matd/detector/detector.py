@@ -573,6 +573,8 @@ class Detector:
         self._u_missed = False
         if t < self._settle_until:
             self._restart_top(u, t)
+            # Whatever was being timed toward a sag was not seen meanwhile: time it afresh.
+            self._below_since = self._u_alone_since = self._hand_weak_since = None
             return []
         self._load_lo = min(self._load_lo, self.load)
         self._load_hi = max(self._load_hi, self.load)
@@ -858,6 +860,7 @@ class Detector:
             # sinking to the knees or leaving; and getting off the mat throws u faster and
             # further than any rep. None of them says anything about the hips.
             ev_u = ev_h = 0.0
+            self._u_alone_since = None
         elif self._beyond_bottom(u, PALMS_BOTTOM_DEPTHS):
             # Past the reps' own bottoms the palms' line is guessed, not learnt; and a sag
             # lowers u, it never takes a rep deeper.

@@ -391,3 +391,38 @@ def test_a_palm_lifted_for_two_seconds_does_not_end_the_set() -> None:
     _, events = run(itertools.chain(frames, empty_frames(3.0, 114.0)))
     assert types(events).count("set_started") == 1, types(events)
     assert events[-1]["event_type"] == "set_ended" and events[-1]["reps"] == 3
+
+
+def test_what_was_not_seen_while_a_palm_was_up_does_not_count_toward_a_sag() -> None:
+    """Getting off after the last rep: u drops 0.035 at the top, a palm goes up for 0.2 s
+    and comes down, u stays low for 0.6 s, and the person is gone. u alone would need 0.6 s
+    of a low top *seen*; the time the palm was up (and u settled after it) is not seen."""
+    reps = rep_u(0.66, 0.07, reps=4, period=2.0, start=3.0)
+
+    def u(t: float) -> float:
+        return reps(t) - 0.035 * _ramp(t, 12.0, 0.1)
+
+    def lift(f):
+        if 112.2 <= f.t < 112.4:
+            h1, _h2, s1, s2 = f.contacts
+            return type(f)(t=f.t, load_n=f.load_n, cop=f.cop, contacts=[h1, s1, s2])
+        return f
+
+    frames = [lift(f) for f in pushup_frames(u, 13.4)]
+    _, events = run(itertools.chain(frames, empty_frames(3.0, 113.4)))
+    assert "sag_started" not in types(events), types(events)
+    assert events[-1]["reps"] == 4
+
+
+def test_a_low_top_timed_before_a_wild_swing_does_not_make_a_sag_after_it() -> None:
+    """Getting off: the top sinks 0.04, then u is thrown toward the palms faster than any
+    rep and stays there. The low top's time ran out of sight while u was wild: no sag."""
+    reps = rep_u(0.66, 0.07, reps=4, period=2.0, start=3.0)
+
+    def u(t: float) -> float:
+        return reps(t) - 0.04 * _ramp(t, 12.0, 0.15) + 0.12 * _ramp(t, 12.3, 0.2)
+
+    frames = pushup_frames(u, 13.8)
+    _, events = run(itertools.chain(frames, empty_frames(3.0, 113.8)))
+    assert "sag_started" not in types(events), types(events)
+    assert events[-1]["reps"] == 4
