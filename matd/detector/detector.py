@@ -81,6 +81,15 @@ REBASE_TAU_S = 0.15
 # In a plank the drop of u alone must be this many times sag_u_alone, held this long.
 PLANK_U_ALONE_FACTOR = 1.25
 PLANK_U_ALONE_S = 2.0
+# A rep that u cannot show (a sag setting in on its way down takes u back as far as the rep
+# takes it forward) still shows in the load: down, the load dips then peaks; up, it peaks
+# then dips. A dip, a peak and a dip, each past HEAVE_CYCLE_SHARE of the set's usual heave
+# from the load's running level (followed over HEAVE_REF_S), is one rep's heave.
+HEAVE_CYCLE_SHARE = 0.25
+HEAVE_REF_S = 3.0
+# ...counted by the load only if no rep was counted by u from its start until this long
+# after it, and only while a sag was on (where u cannot be trusted to show the rep).
+HEAVE_WAIT_S = 0.6
 # A gap in the frames this long (device time) ends whatever was going on.
 MAX_FRAME_GAP_S = 1.5
 
@@ -93,6 +102,7 @@ class RepRecord:
     top_u: float
     duration_s: float
     partial: bool
+    by_load: bool = False  # counted from the load's heave: u did not show it
 
 
 @dataclass
@@ -128,7 +138,7 @@ class SetRecord:
         # Asked for on every frame; the reps change a few times a minute.
         key = (len(self.reps), self.reps[-1].t if self.reps else None)
         if self._median_key != key:
-            depths = [r.depth for r in self.reps]
+            depths = [r.depth for r in self.reps if not r.by_load]
             self._median = statistics.median(depths) if depths else None
             self._median_key = key
         return self._median
@@ -503,6 +513,12 @@ class Detector:
         self._load_hi = 0.0
         self._recent_u: deque[tuple[float, float]] = deque()
         self._unconfirmed: Event | None = None
+        self._heave_ref: float | None = None
+        self._heave_ref_t = 0.0
+        self._heave_phase = 0  # 0 level, 1 first dip, 2 peak, 3 second dip
+        self._heave_t0 = 0.0
+        self._heave_sag = False
+        self._heave_cycle: tuple[float, float, bool] | None = None  # start, end, sag seen
         self._rate_from: tuple[float, float] | None = None
         self._wild_until = -math.inf
 
@@ -599,6 +615,7 @@ class Detector:
         events += self._track_reps(t, u)
         self._track_baseline(t, u, hand_off)
         events += self._track_sag(t, u, hand_off)
+        self._track_heave(t)
         return events
 
     def _track_reps(self, t: float, u: float) -> list[Event]:
@@ -703,6 +720,67 @@ class Detector:
             )
         self._restart_top(u, t)
         return events
+
+    def _track_heave(self, t: float) -> None:
+        """Follow the load through dip, peak and dip; a rep u missed in a sag is counted."""
+        cur = self.current
+        assert cur is not None
+        heaves = self._rep_heaves
+        if not cur.announced or len(heaves) < 3:
+            return
+        usual = statistics.median(heaves)
+        if usual < 2 * NO_HEAVE:
+            return  # a mat whose reps barely heave: nothing to follow
+        load = self.load
+        if self._heave_ref is None:
+            self._heave_ref, self._heave_ref_t = load, t
+            return
+        a = 1.0 - math.exp(-max(t - self._heave_ref_t, 0.0) / HEAVE_REF_S)
+        self._heave_ref += a * (load - self._heave_ref)
+        self._heave_ref_t = t
+        swing = HEAVE_CYCLE_SHARE * usual * self._heave_ref
+        low, high = self._heave_ref - swing, self._heave_ref + swing
+        self._heave_sag = self._heave_sag or self._sag is not None
+        phase = self._heave_phase
+        if phase == 0 and load < low:
+            self._heave_phase, self._heave_t0, self._heave_sag = 1, t, self._sag is not None
+        elif phase == 1 and load > high:
+            self._heave_phase = 2
+        elif phase == 2 and load < low:
+            self._heave_phase = 3
+        elif phase == 3 and load > self._heave_ref - 0.4 * swing:
+            self._heave_cycle = (self._heave_t0, t, self._heave_sag)
+            self._heave_phase = 0
+        if phase in (1, 2) and t - self._heave_t0 > self.cfg.rep_max_s:
+            self._heave_phase = 0
+        cycle = self._heave_cycle
+        if cycle is None or t - cycle[1] < HEAVE_WAIT_S:
+            return
+        self._heave_cycle = None
+        start, end, sag = cycle
+        if not sag or self._unconfirmed is not None:
+            return
+        if self._going_down and self._left_t < end - 0.2:
+            return  # u's own rep in progress began within this heave: it may count it yet
+        if cur.reps and cur.reps[-1].t >= start - 0.3:
+            return  # u counted this one
+        # (the load's dips run a little before u leaves the top and after it is back)
+        median_t = statistics.median(r.duration_s for r in cur.reps[-5:])
+        if not 0.5 * median_t <= end - start <= 1.6 * median_t + 0.5:
+            return
+        depth = cur.median_depth() or 0.0
+        n = len(cur.reps) + 1
+        cur.reps.append(RepRecord(n, t, depth, self._top_u or 0.0, end - start, False, True))
+        self._unconfirmed = make_event(
+            "rep",
+            t,
+            cur.set_id,
+            n=n,
+            depth=round(depth, 4),
+            partial=False,
+            duration_s=round(end - start, 2),
+            by_load=True,
+        )
 
     def _confirm_rep(self, t: float) -> list[Event]:
         """The rep held back since its top, once the pattern has stayed long enough."""

@@ -15,6 +15,9 @@ def describe(event: dict[str, Any]) -> str:
     if kind == "rep":
         partial = " (partial)" if event.get("partial") else ""
         depth, took = event["depth"], event["duration_s"]
+        if event.get("by_load"):
+            # u did not show this rep (a sag hid it): its depth is the set's usual one.
+            return f"  rep {event['n']}  (seen in the load)  {took:.1f} s"
         return f"  rep {event['n']}{partial}  depth {depth:.3f} u  {took:.1f} s"
     if kind == "sag_started":
         return f"  ! hips sagging (u {event['depth']:.3f} below your baseline)"

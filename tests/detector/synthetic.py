@@ -57,10 +57,12 @@ def pushup_frames(
     centre: tuple[float, float] = (1000.0, 400.0),
     hand_shift: Callable[[float], float] = lambda t: 0.0,
     centre_follows: float = 0.0,
+    heave_of: Callable[[float], float] | None = None,
 ) -> Iterator[Features]:
     """Hands and toes (or knees) around `centre`, the hands toward `facing` (+1 or -1).
     `hand_shift` (mm, toward the wrists) moves each palm's CoP, and `centre_follows` of it
-    moves the palm's centre too."""
+    moves the palm's centre too. The load heaves with the acceleration of `heave_of` (the
+    body's height; by default u itself)."""
     a = math.radians(angle_deg)
     ax, ay = facing * math.cos(a), facing * math.sin(a)
     px, py = -ay, ax  # the person's left
@@ -73,7 +75,9 @@ def pushup_frames(
         # Lowering and raising the body takes vertical force: the load heaves with u's
         # acceleration (a real rep's signature, which breathing does not have).
         h = 1.0 / RATE
-        heave = 1.0 + 0.25 * (u_of_t(t + h) - 2 * u + u_of_t(max(t - h, 0.0))) / (h * h)
+        # (u grows as the body goes down: its acceleration toward the palms takes load off)
+        y = heave_of or u_of_t
+        heave = 1.0 - 0.25 * (y(t + h) - 2 * y(t) + y(max(t - h, 0.0))) / (h * h)
         w = weight * heave
         hands, support = w * u, w * (1 - u)
         # A palm's own CoP moves toward the wrist (the feet) when the hips sag.

@@ -426,3 +426,33 @@ def test_a_low_top_timed_before_a_wild_swing_does_not_make_a_sag_after_it() -> N
     _, events = run(itertools.chain(frames, empty_frames(3.0, 113.8)))
     assert "sag_started" not in types(events), types(events)
     assert events[-1]["reps"] == 4
+
+
+def test_a_rep_a_sag_hides_from_u_is_counted_from_the_load() -> None:
+    """Shallow reps (0.04 in u, 1.4 s down and up, 0.6 s at the top) and a 0.04 sag setting
+    in on the sixth rep's way down: u hardly moves through that rep, but the body still
+    went down and up, and the load's heave shows it. SIGNALS.md: each full down-and-up
+    cycle is a rep."""
+    onset = 3.0 + 5 * 2.0 + 0.2
+
+    def sag(t: float) -> float:
+        return 0.04 * _ramp(t, onset, 0.5)
+
+    def body(t: float) -> float:
+        k = t - 3.0
+        if 0 <= k < 8 * 2.0 and k % 2.0 < 1.4:
+            return 0.04 * 0.5 * (1 - math.cos(2 * math.pi * (k % 2.0) / 1.4))
+        return 0.0
+
+    def u(t: float) -> float:
+        return 0.66 + body(t) - sag(t)
+
+    frames = pushup_frames(
+        u, 22.0, hand_shift=lambda t: 250.0 * sag(t), centre_follows=0.3, heave_of=body
+    )
+    _, events = run(itertools.chain(frames, empty_frames(3, 122)))
+    reps_told = [e for e in events if e["event_type"] == "rep"]
+    assert [e["n"] for e in reps_told] == list(range(1, 9)), types(events)
+    assert [e.get("by_load", False) for e in reps_told].count(True) == 1
+    assert "sag_started" in types(events)
+    assert events[-1]["reps"] == 8
