@@ -376,18 +376,22 @@ def test_hips_coming_back_up_in_a_sagging_plank_are_no_rep() -> None:
     assert events[-1]["reps"] == 0
 
 
+def _one_palm_up(frames, t0: float, t1: float) -> list:
+    """The frames with the second palm in the air from t0 to t1."""
+    out = []
+    for f in frames:
+        if t0 <= f.t < t1:
+            h1, _h2, s1, s2 = f.contacts
+            f = type(f)(t=f.t, load_n=f.load_n, cop=f.cop, contacts=[h1, s1, s2])
+        out.append(f)
+    return out
+
+
 def test_a_palm_lifted_for_two_seconds_does_not_end_the_set() -> None:
     """One-arm plank for 2 s mid-set (longer than pattern_gone_s): the other palm, where it
     was, carries the set, though the palms' middle has jumped by half the hands' gap."""
     u = rep_u(0.66, 0.07, reps=3, period=2.0, start=2.0)
-
-    def lift(f):
-        if 108.0 <= f.t < 110.0:
-            h1, _h2, s1, s2 = f.contacts
-            return type(f)(t=f.t, load_n=f.load_n, cop=f.cop, contacts=[h1, s1, s2])
-        return f
-
-    frames = [lift(f) for f in pushup_frames(u, 14.0)]
+    frames = _one_palm_up(pushup_frames(u, 14.0), 108.0, 110.0)
     _, events = run(itertools.chain(frames, empty_frames(3.0, 114.0)))
     assert types(events).count("set_started") == 1, types(events)
     assert events[-1]["event_type"] == "set_ended" and events[-1]["reps"] == 3
@@ -402,13 +406,7 @@ def test_what_was_not_seen_while_a_palm_was_up_does_not_count_toward_a_sag() -> 
     def u(t: float) -> float:
         return reps(t) - 0.035 * _ramp(t, 12.0, 0.1)
 
-    def lift(f):
-        if 112.2 <= f.t < 112.4:
-            h1, _h2, s1, s2 = f.contacts
-            return type(f)(t=f.t, load_n=f.load_n, cop=f.cop, contacts=[h1, s1, s2])
-        return f
-
-    frames = [lift(f) for f in pushup_frames(u, 13.4)]
+    frames = _one_palm_up(pushup_frames(u, 13.4), 112.2, 112.4)
     _, events = run(itertools.chain(frames, empty_frames(3.0, 113.4)))
     assert "sag_started" not in types(events), types(events)
     assert events[-1]["reps"] == 4
