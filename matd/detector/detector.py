@@ -59,6 +59,9 @@ PALMS_BOTTOM_DEPTHS = 1.1
 # Less load swing than this in a rep (a share of the load) is no body going down and up,
 # on a mat whose reps heave at all.
 NO_HEAVE = 0.02
+# A shallow rep heaves the load less than a full one: this share of what the mat's recent
+# reps heave it is a rep's heave too.
+REL_HEAVE = 0.4
 # Until a mat's reps have shown whether they heave, a rep without heave must swing u this
 # far: more than breathing sways it in a plank (SIGNALS.md: up to 0.02).
 FLAT_FIRST_U = 0.04
@@ -674,7 +677,11 @@ class Detector:
             swing = self._peak_u - u  # the top it left from is stale: measure the way back
         like_the_others = median is not None and swing >= 0.5 * median
         sure = swing >= cfg.rep_sure_depth_u
-        moved = sure or heave >= cfg.rep_min_load_swing or like_the_others
+        usual_heave = statistics.median(self._rep_heaves) if len(self._rep_heaves) >= 3 else None
+        heaved = heave >= cfg.rep_min_load_swing or (
+            usual_heave is not None and heave >= REL_HEAVE * usual_heave
+        )
+        moved = sure or heaved or like_the_others
         if heave < NO_HEAVE:
             # No heave at all. On a mat whose reps heave, however far u went, that is u
             # creeping (the sensor under a long hold) and coming back, or breathing. On one

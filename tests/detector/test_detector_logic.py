@@ -454,3 +454,23 @@ def test_a_rep_a_sag_hides_from_u_is_counted_from_the_load() -> None:
     assert [e.get("by_load", False) for e in reps_told].count(True) == 1
     assert "sag_started" in types(events)
     assert events[-1]["reps"] == 8
+
+
+def test_a_partial_rep_that_heaves_less_than_a_fixed_share_but_like_this_mats_reps_counts() -> None:
+    """Knee push-ups on a mat whose reps heave the load by ~7%: a partial rep (0.022 in u,
+    a third of the usual depth) heaves it by ~3.5%, under `rep_min_load_swing` (4%) but a
+    good share of what this mat's reps show. It is a rep (partial)."""
+    full = rep_u(0.52, 0.065, reps=6, period=2.0, start=3.0)
+    part = rep_u(0.52, 0.022, reps=1, period=1.4, start=16.0)
+
+    def u(t: float) -> float:
+        return full(t) if t < 15.5 else part(t)
+
+    def height(t: float) -> float:
+        return 0.45 * (u(t) - 0.52) if t < 15.5 else 0.33 * (u(t) - 0.52)
+
+    frames = pushup_frames(u, 20.0, knees=True, length_mm=800, heave_of=height)
+    _, events = run(itertools.chain(frames, empty_frames(3.0, 120.0)))
+    reps = [e for e in events if e["event_type"] == "rep"]
+    assert len(reps) == 7, types(events)
+    assert reps[-1]["partial"] is True
