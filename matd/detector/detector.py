@@ -70,8 +70,16 @@ FLAT_FIRST_MAX_S = 3.0
 FLAT_FIRST_GAP_S = 8.0
 # On a flat mat a swing this share of the set's usual depth is a (partial) rep.
 FLAT_PARTIAL = 0.3
-# Frames whose palms sit further than this off their line do not teach it (mm).
-LEARN_RESIDUAL_MM = 9.0
+# The palms' line is known once this many frames have taught it.
+LINE_MIN_FRAMES = 50
+# Frames whose top sits further than this (in sag_threshold_u) off the baseline do not
+# teach it either.
+LEARN_DROP = 1.0
+# Frames whose palms sit further than this off their line do not teach it (mm): a pike's
+# onset, read as a rep's way down, rolls the palms toward the fingers by 3-10 mm. Until the
+# line knows how the palms roll with a rep (a plank's line does not), a wider margin.
+LEARN_RESIDUAL_MM = 4.5
+LEARN_RESIDUAL_NEW_MM = 9.0
 # ...and are learnt this long after they were seen, if no sag was brewing meanwhile.
 LEARN_DELAY_S = 2.0
 # SIGNALS.md: a sag takes the top 0.015 to 0.05 below the baseline; deeper, held, with
@@ -232,7 +240,7 @@ class _LineFit:
 
     def line(self) -> tuple[float, float] | None:
         """(slope, intercept) once u has swung enough to show a slope."""
-        if self.s0 < 50:
+        if self.s0 < LINE_MIN_FRAMES:
             return None
         mu, mh = self.su / self.s0, self.sh / self.s0
         var = self.suu / self.s0 - mu * mu
@@ -874,8 +882,8 @@ class Detector:
         if (
             residual is not None
             and self._wild_until <= t
-            and abs(drop) < 0.5 * self.sag_threshold
-            and abs(residual) < LEARN_RESIDUAL_MM
+            and abs(drop) < LEARN_DROP * self.sag_threshold
+            and abs(residual) < (LEARN_RESIDUAL_MM if self._slope_known else LEARN_RESIDUAL_NEW_MM)
         ):
             self._learn_queue.append((t, u, hand_off))
         learnt = False

@@ -474,3 +474,27 @@ def test_a_partial_rep_that_heaves_less_than_a_fixed_share_but_like_this_mats_re
     reps = [e for e in events if e["event_type"] == "rep"]
     assert len(reps) == 7, types(events)
     assert reps[-1]["partial"] is True
+
+
+def test_a_pike_right_after_the_baseline_does_not_teach_the_palms_a_false_roll() -> None:
+    """Hips piked 0.045 high for 4 s straight after the first two reps, the palms rolled
+    8 mm toward the fingers meanwhile. Read as a long way down at first, its frames must not
+    teach the palms' good-form line that the palms roll 8 mm per 0.045 of u: the reps that
+    follow would then look like palms rolled toward the wrists. No sag in this set."""
+
+    def pike(t: float) -> float:
+        return -0.045 * _ramp(t, 7.4, 0.3) * (1.0 - _ramp(t, 11.4, 0.3))
+
+    u = rep_u(0.66, 0.07, reps=2, period=2.0, start=3.0, sag=pike)
+    later = rep_u(0.66, 0.07, reps=6, period=2.0, start=12.5)
+
+    def both(t: float) -> float:
+        return u(t) if t < 12.5 else later(t)
+
+    def body(t: float) -> float:  # the reps move the body up and down; the pike hardly
+        return both(t) + pike(t)
+
+    frames = pushup_frames(both, 27.0, hand_shift=lambda t: 180.0 * pike(t), heave_of=body)
+    _, events = run(itertools.chain(frames, empty_frames(3.0, 127.0)))
+    assert "sag_started" not in types(events), types(events)
+    assert events[-1]["reps"] == 8, types(events)
