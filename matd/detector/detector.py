@@ -62,6 +62,11 @@ NO_HEAVE = 0.02
 # A shallow rep heaves the load less than a full one: this share of what the mat's recent
 # reps heave it is a rep's heave too.
 REL_HEAVE = 0.4
+# A rep heaving the load this share of the mat's usual reps may be as shallow as this share
+# of the set's usual depth (not under SHALLOW_MIN_U), below rep_min_depth_u.
+SHALLOW_HEAVE = 0.6
+SHALLOW_MEDIAN = 0.7
+SHALLOW_MIN_U = 0.01
 # Until a mat's reps have shown whether they heave, a rep without heave must swing u this
 # far: more than breathing sways it in a plank (SIGNALS.md: up to 0.02).
 FLAT_FIRST_U = 0.04
@@ -718,7 +723,17 @@ class Detector:
             # In a sagging plank u coming back up to the baseline, and down again, is the
             # hips rising and sinking: a first rep takes u past where the plank was held.
             moved = False
-        if swing >= cfg.rep_min_depth_u and duration >= cfg.rep_min_s and settled and moved:
+        min_depth = cfg.rep_min_depth_u
+        if (
+            usual_heave is not None
+            and heave >= SHALLOW_HEAVE * usual_heave
+            and median is not None
+            and len(cur.reps) >= 2
+        ):
+            # A mat that squeezes u's swing (palms near the cells' saturation) shows whole
+            # reps shallower than the plank's breathing sway; the heave tells them apart.
+            min_depth = max(min(min_depth, SHALLOW_MEDIAN * median), SHALLOW_MIN_U)
+        if swing >= min_depth and duration >= cfg.rep_min_s and settled and moved:
             n = len(cur.reps) + 1
             depth = round(swing, 4)
             partial = bool(median and swing < cfg.partial_fraction * median)

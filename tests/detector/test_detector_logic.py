@@ -498,3 +498,20 @@ def test_a_pike_right_after_the_baseline_does_not_teach_the_palms_a_false_roll()
     _, events = run(itertools.chain(frames, empty_frames(3.0, 127.0)))
     assert "sag_started" not in types(events), types(events)
     assert events[-1]["reps"] == 8, types(events)
+
+
+def test_whole_reps_a_squeezing_mat_shows_shallower_than_breathing_still_count() -> None:
+    """Palms near the cells' saturation squeeze u's swing: full reps (the load heaving as
+    much as ever) read 0.017 in u, then 0.0135, under `rep_min_depth_u`. Breathing sways u
+    as much but never heaves the load; these are reps."""
+    first = rep_u(0.63, 0.017, reps=4, period=2.0, start=3.0)
+    then = rep_u(0.63, 0.0135, reps=4, period=2.0, start=11.0)
+    body = rep_u(0.63, 0.07, reps=8, period=2.0, start=3.0)
+
+    def u(t: float) -> float:
+        return first(t) if t < 11.0 else then(t)
+
+    frames = pushup_frames(u, 22.0, heave_of=body)
+    _, events = run(itertools.chain(frames, empty_frames(3.0, 122.0)))
+    assert events[-1]["event_type"] == "set_ended"
+    assert events[-1]["reps"] == 8, types(events)
