@@ -293,6 +293,8 @@ class Detector:
         self._suppress_until_gone = False
         # The load's heave in the latest reps: whether this mat shows it at all.
         self._rep_heaves: deque[float] = deque(maxlen=20)
+        # Their median once three reps have shown it (kept as reps come, not per frame).
+        self._usual_heave: float | None = None
         self._init_cycle()
 
     # ------------------------------------------------------------ public
@@ -690,7 +692,7 @@ class Detector:
             swing = self._peak_u - u  # the top it left from is stale: measure the way back
         like_the_others = median is not None and swing >= 0.5 * median
         sure = swing >= cfg.rep_sure_depth_u
-        usual_heave = statistics.median(self._rep_heaves) if len(self._rep_heaves) >= 3 else None
+        usual_heave = self._usual_heave
         heaved = heave >= cfg.rep_min_load_swing or (
             usual_heave is not None and heave >= REL_HEAVE * usual_heave
         )
@@ -700,9 +702,8 @@ class Detector:
             # creeping (the sensor under a long hold) and coming back, or breathing. On one
             # whose load stays flat through reps (seen over a few), u alone counts them;
             # until it is known which this mat is, only a deep swing does.
-            heaves = self._rep_heaves
-            known = len(heaves) >= 3
-            flat_mat = known and statistics.median(heaves) < NO_HEAVE
+            known = usual_heave is not None
+            flat_mat = usual_heave is not None and usual_heave < NO_HEAVE
             # (a flat mat shows partial reps by u alone: a third of the usual depth is one)
             shallow_like = median is not None and swing >= FLAT_PARTIAL * median
             # (and a heave-less swing after a long hold is a pike or a shift of weight in
@@ -739,6 +740,8 @@ class Detector:
             partial = bool(median and swing < cfg.partial_fraction * median)
             cur.reps.append(RepRecord(n, t, swing, self._top_u, duration, partial))
             self._rep_heaves.append(heave)
+            if len(self._rep_heaves) >= 3:
+                self._usual_heave = statistics.median(self._rep_heaves)
             self._unconfirmed = make_event(
                 "rep",
                 t,
@@ -755,10 +758,9 @@ class Detector:
         """Follow the load through dip, peak and dip; a rep u missed in a sag is counted."""
         cur = self.current
         assert cur is not None
-        heaves = self._rep_heaves
-        if not cur.announced or len(heaves) < 3:
+        usual = self._usual_heave
+        if not cur.announced or usual is None:
             return
-        usual = statistics.median(heaves)
         if usual < 2 * NO_HEAVE:
             return  # a mat whose reps barely heave: nothing to follow
         load = self.load
