@@ -14,7 +14,7 @@ import bisect
 import math
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from matd.sim.body import BodyFrame, Person, Pose, PoseBook
 from matd.sim.contacts import ContactState, PressureRenderer
-from matd.sim.exercise import ExerciseSet, draw_set_plan
+from matd.sim.exercise import ExerciseSet, SetPlan, draw_set_plan
 from matd.sim.motion import Absent, Hold, Motion, Sway, plan_transition
 from matd.sim.objects import ObjectOnMat, PetWalk
 from matd.sim.sensor import MatSensor, SensorParams
@@ -31,6 +31,10 @@ from matd.sim.source import FrameSource, Geometry
 Truth = dict[str, Any]
 
 # Which poses lead directly to which (both ways). Anything else goes through these.
+# The least of a palm that lands on the mat again after a lift: as much as a palm placed
+# partly over the edge keeps (`scenarios._slide_off` draws 0.5 to 0.85).
+MIN_PALM_ON_MAT = 0.5
+
 POSE_LINKS = (
     ("absent", "off"),
     ("off", "standing"),
@@ -337,6 +341,7 @@ class Scene:
         # (the same set with and without a sag starts at the same time).
         plan_rng = np.random.default_rng(int(rng.integers(0, 2**63)))
         plan = draw_set_plan(plan_rng, self.person, 0.0, **options)
+        self._keep_palms_on_mat(plan)
         probe = ExerciseSet(self.book, plan)
         start_pose, _ = probe.pose(0.0)
         dst = "knee_plank" if knees else "plank"
@@ -345,6 +350,18 @@ class Scene:
         self._append(ex)
         self.pose = ex.pose(ex.end)[0]
         return ex
+
+    def _keep_palms_on_mat(self, plan: SetPlan) -> None:
+        """A palm put down again lands at least partly on the mat (SIGNALS.md: partly off
+        the edge). One already hanging over an edge is put back inward, not further out,
+        where the mat would not see it at all."""
+        for i, lift in enumerate(plan.lifts):
+            after = ExerciseSet(self.book, plan).pose(lift.end + 0.05)[0].get(lift.key)
+            if after is None:
+                continue
+            if self.renderer.on_mat_fraction(after.state(100.0)) >= MIN_PALM_ON_MAT:
+                continue
+            plan.lifts[i] = replace(lift, moved=(lift.moved[0], -lift.moved[1]))
 
     def add_thing(self, thing: Thing) -> None:
         r = self.rng

@@ -207,3 +207,21 @@ def test_set_truth_times_are_ordered_and_inside_the_set(random_truths):
             trace = s["u_trace"]
             assert math.isclose(trace["start_t"], s["start_t"])
             assert abs(len(trace["u"]) - (s["end_t"] - s["start_t"]) / trace["dt"]) <= 1.001
+
+
+def test_a_palm_put_down_again_lands_at_least_partly_on_the_mat():
+    # SIGNALS.md allows a hand partly off the edge and a hand put down a few cm away, not a
+    # palm moved right off the mat where no cell sees it.
+    from matd.sim.scenario import MIN_PALM_ON_MAT
+
+    off_edge_lifts = 0
+    for seed in range(400):
+        scene = build_scene("random", seed)
+        off = scene.script.placement.get("off_edge") or {}
+        for ex in scene.sets():
+            for lift in ex.plan.lifts:
+                palm = ex.pose(lift.end + 0.05)[0][lift.key]
+                on_mat = scene.renderer.on_mat_fraction(palm.state(100.0))
+                assert on_mat >= MIN_PALM_ON_MAT, (seed, lift)
+                off_edge_lifts += off.get("contact") == lift.key
+    assert off_edge_lifts >= 2  # the seeds hold palms lifted from over an edge
