@@ -50,6 +50,8 @@ REP_CONFIRM_S = 0.25
 WILD_RATE_U_S = 0.4
 RATE_SPAN_S = 0.1
 WILD_HOLD_S = 0.5
+# Faster than any push-up lowers a body: a drop to the mat or getting off it.
+DROP_RATE_U_S = 0.6
 # u beyond the baseline by this many usual rep depths (or this much in a plank) is past
 # any bottom: the person is leaving the push-up.
 BEYOND_BOTTOM_DEPTHS = 1.3
@@ -108,6 +110,15 @@ HEAVE_REF_S = 3.0
 HEAVE_WAIT_S = 0.6
 # A gap in the frames this long (device time) ends whatever was going on.
 MAX_FRAME_GAP_S = 1.5
+
+# Reps are followed on u with the hips' sag added back: a sag that sets in or eases mid-rep
+# moves u as far as a partial rep does. How far u falls per mm the palms roll is the
+# person's own; it is learnt at tops in a sag, starting from a typical figure.
+SAG_U_PER_MM = 0.0025
+SAG_U_PER_MM_RANGE = (0.0008, 0.008)
+SAG_COMP_DEAD_MM = 2.0
+SAG_LEARN_TAU_S = 0.5
+SAG_LEARN_AT_TOP_S = 0.2
 
 
 @dataclass
@@ -295,6 +306,8 @@ class Detector:
         self._rep_heaves: deque[float] = deque(maxlen=20)
         # Their median once three reps have shown it (kept as reps come, not per frame).
         self._usual_heave: float | None = None
+        self._sag_u_per_mm = SAG_U_PER_MM
+        self._sag_learn_t: float | None = None
         self._init_cycle()
 
     # ------------------------------------------------------------ public
@@ -539,6 +552,8 @@ class Detector:
         self._heave_cycle: tuple[float, float, bool] | None = None  # start, end, sag seen
         self._rate_from: tuple[float, float] | None = None
         self._wild_until = -math.inf
+        self._wild_t = -math.inf  # when u last swung faster than any rep takes it
+        self._sag_in_u = 0.0  # how far the hips' sag has moved u now, as the palms tell
 
     def _top_from_window(self, t: float) -> None:
         """The set starts from a steady pattern: its top is the lowest u of that steady
@@ -586,6 +601,14 @@ class Detector:
             self._recent_u.popleft()
         return self.u
 
+    def _rate_now(self, t: float) -> float:
+        """How fast u moved over the latest `RATE_SPAN_S`, per second."""
+        recent = self._recent_u
+        for tt, u in reversed(recent):
+            if tt <= t - RATE_SPAN_S:
+                return abs(recent[-1][1] - u) / (t - tt) if t > tt else 0.0
+        return 0.0
+
     def _track(self, t: float, p: Pattern) -> list[Event]:
         cur = self.current
         assert cur is not None
@@ -606,7 +629,7 @@ class Detector:
         self._u_seen_t = t
         self._u_missed = False
         if t < self._settle_until:
-            self._restart_top(u, t)
+            self._restart_top(u + self._sag_in_u, t, u)
             # Whatever was being timed toward a sag was not seen meanwhile: time it afresh.
             self._below_since = self._u_alone_since = self._hand_weak_since = None
             return []
@@ -626,17 +649,54 @@ class Detector:
                 self._rate_from = (t, u)
         else:
             self._rate_from = (t, u)
+        if self._rate_now(t) > DROP_RATE_U_S:
+            self._wild_t = t
         if self._hand_ref is None:
             self._hand_ref = _palms_cop(p)
         hand_off = self._hand_off.update(t, _hand_offset(p, self._axis(), self._hand_ref))
         events = self._confirm_rep(t)
-        events += self._track_reps(t, u)
+        self._follow_sag_in_u(t, u, hand_off)
+        events += self._track_reps(t, u + self._sag_in_u, u)
         self._track_baseline(t, u, hand_off)
         events += self._track_sag(t, u, hand_off)
         self._track_heave(t)
         return events
 
-    def _track_reps(self, t: float, u: float) -> list[Event]:
+    def _follow_sag_in_u(self, t: float, u: float, hand_off: float) -> None:
+        """How far a sag has lowered u now, from how far the palms have rolled toward the
+        wrists; held while the palms cannot be read (a palm being re-placed, a pike)."""
+        fit = self._hand_fit
+        if fit is None or not self._slope_known or self._rebase_left > 0:
+            return
+        cur = self.current
+        assert cur is not None
+        if cur.baseline_u is not None and (
+            self._beyond_bottom(u, PALMS_BOTTOM_DEPTHS) or self._wild_until > t
+        ):
+            return
+        slope, icpt = fit
+        roll = -(hand_off - (icpt + slope * u))
+        self._sag_in_u = self._sag_u_per_mm * max(roll - SAG_COMP_DEAD_MM, 0.0)
+
+    def _learn_sag_in_u(self, t: float, drop: float, hand_off: float, u: float) -> None:
+        """At a top in a sag, u's drop and the palms' roll both show it: their ratio is
+        this person's."""
+        fit = self._hand_fit
+        if fit is None or not self._slope_known or drop < self.sag_threshold:
+            return
+        roll = -(hand_off - (fit[1] + fit[0] * u)) - SAG_COMP_DEAD_MM
+        if roll < 2 * self.cfg.sag_hand_shift_mm:
+            return
+        lo, hi = SAG_U_PER_MM_RANGE
+        seen = min(max(drop / roll, lo), hi)
+        dt = t - self._sag_learn_t if self._sag_learn_t is not None else 0.0
+        self._sag_learn_t = t
+        a = 1.0 - math.exp(-min(dt, 0.1) / SAG_LEARN_TAU_S)
+        self._sag_u_per_mm += a * (seen - self._sag_u_per_mm)
+
+    def _track_reps(self, t: float, u: float, u_seen: float) -> list[Event]:
+        """Reps on `u` (the sag added back); `u_seen` is u itself, whose top level the
+        sag is judged by."""
         cfg = self.cfg
         cur = self.current
         assert cur is not None
@@ -653,7 +713,7 @@ class Detector:
                 self._peak_u = u
             elif u - self._top_u <= 0.5 * cfg.rep_enter_u:
                 # At the top u itself is the top level: it follows a sag or a recovery.
-                self._top_level = u
+                self._top_level = u_seen
             return []
         self._peak_u = max(self._peak_u, u)
         assert self._top_u is not None
@@ -678,7 +738,7 @@ class Detector:
             near_top = near_top or back
         if not back:
             if t - self._left_t > cfg.rep_max_s:
-                self._restart_top(u, t)  # a long hold low down is not one rep
+                self._restart_top(u, t, u_seen)  # a long hold low down is not one rep
             return []
         # Back at the top.
         events: list[Event] = []
@@ -734,6 +794,10 @@ class Detector:
             # A mat that squeezes u's swing (palms near the cells' saturation) shows whole
             # reps shallower than the plank's breathing sway; the heave tells them apart.
             min_depth = max(min(min_depth, SHALLOW_MEDIAN * median), SHALLOW_MIN_U)
+        if self._wild_t >= self._left_t:
+            # u swung faster than a body lowers itself: someone dropping to the mat or
+            # getting off it, not a rep.
+            moved = False
         if swing >= min_depth and duration >= cfg.rep_min_s and settled and moved:
             n = len(cur.reps) + 1
             depth = round(swing, 4)
@@ -751,7 +815,7 @@ class Detector:
                 partial=partial,
                 duration_s=round(duration, 2),
             )
-        self._restart_top(u, t)
+        self._restart_top(u, t, u_seen)
         return events
 
     def _track_heave(self, t: float) -> None:
@@ -836,11 +900,11 @@ class Detector:
             return False
         return max(recent) - min(recent) <= HOLD_RANGE_U
 
-    def _restart_top(self, u: float, t: float) -> None:
+    def _restart_top(self, u: float, t: float, u_seen: float | None = None) -> None:
         self._load_lo = self._load_hi = self.load
         self._going_down = False
         self._top_u, self._top_t = u, t
-        self._top_level = u
+        self._top_level = u if u_seen is None else u_seen
 
     def _track_baseline(self, t: float, u: float, hand_off: float) -> None:
         cur = self.current
@@ -952,6 +1016,8 @@ class Detector:
                     self._rebase_t = None
                 residual = 0.0
         self._rebase_hands = False
+        if self._sag is not None and not self._going_down and t - self._top_t >= SAG_LEARN_AT_TOP_S:
+            self._learn_sag_in_u(t, drop, hand_off, u)
         self._drift(t, drop, residual)
         self._learn_hands(t, u, hand_off, drop, residual)
         ev_u = drop / self.sag_threshold

@@ -445,8 +445,9 @@ def test_a_rep_a_sag_hides_from_u_is_counted_from_the_load() -> None:
     def u(t: float) -> float:
         return 0.66 + body(t) - sag(t)
 
+    # (the palms roll little for so deep a sag: the sag added back to u falls far short)
     frames = pushup_frames(
-        u, 22.0, hand_shift=lambda t: 250.0 * sag(t), centre_follows=0.3, heave_of=body
+        u, 22.0, hand_shift=lambda t: 120.0 * sag(t), centre_follows=0.3, heave_of=body
     )
     _, events = run(itertools.chain(frames, empty_frames(3, 122)))
     reps_told = [e for e in events if e["event_type"] == "rep"]
@@ -515,3 +516,63 @@ def test_whole_reps_a_squeezing_mat_shows_shallower_than_breathing_still_count()
     _, events = run(itertools.chain(frames, empty_frames(3.0, 122.0)))
     assert events[-1]["event_type"] == "set_ended"
     assert events[-1]["reps"] == 8, types(events)
+
+
+def test_partial_reps_as_a_sag_eases_are_counted_each_with_the_sag_added_back() -> None:
+    """Reps 0.07 deep (2 s down and up, 0.5 s at the top); a 0.035 sag (palms rolled 12 mm)
+    from the fourth rep on eases while a partial rep of 0.035 is on its way up, and another
+    partial follows. In u alone the hips coming up fill the partial's way back, and the two
+    partials read as one long rep. SIGNALS.md: each down-and-up cycle is a rep; a sag
+    shifts the palms' CoP as well as u."""
+    period = 2.5
+    onset, ease = 3.0 + 3 * period + 0.1, 3.0 + 6 * period + 1.1
+
+    def sag(t: float) -> float:
+        return 0.035 * (_ramp(t, onset, 0.4) - _ramp(t, ease, 0.4))
+
+    def body(t: float) -> float:
+        k = (t - 3.0) / period
+        if not 0 <= k < 8:
+            return 0.0
+        depth = 0.07 if k < 6 else 0.035
+        x = min((k % 1) * period / 2.0, 1.0)
+        return depth * 0.5 * (1 - math.cos(2 * math.pi * x))
+
+    frames = pushup_frames(
+        lambda t: 0.66 + body(t) - sag(t),
+        26.0,
+        hand_shift=lambda t: 12.0 * sag(t) / 0.035,
+        centre_follows=0.3,
+        heave_of=body,
+    )
+    _, events = run(itertools.chain(frames, empty_frames(3, 126)))
+    reps_told = [e for e in events if e["event_type"] == "rep"]
+    assert len(reps_told) == 8, types(events)
+    assert [e["partial"] for e in reps_told] == [False] * 6 + [True] * 2
+    assert all(abs(e["depth"] - 0.035) < 0.005 for e in reps_told[6:])
+    assert "sag_started" in types(events) and "sag_ended" in types(events)
+
+
+def test_dropping_to_the_mat_after_the_last_rep_is_no_rep() -> None:
+    """Six reps, a pause at the top, then the body drops onto the mat: u swings 0.1 in
+    0.15 s (faster than any push-up lowers a body) and back in 0.45 s, and the pattern is
+    gone half a second later. SIGNALS.md: a rep is a cycle of the push-up, not leaving it."""
+    reps = rep_u(0.66, 0.06, reps=6, period=2.0, start=3.0)
+    drop_t = 3.0 + 6 * 2.0 + 1.0
+
+    def drop(t: float) -> float:
+        x = t - drop_t
+        if 0 <= x < 0.15:
+            return 0.05 * (1 - math.cos(math.pi * x / 0.15))
+        if 0.15 <= x < 0.6:
+            return 0.05 * (1 + math.cos(math.pi * (x - 0.15) / 0.45))
+        return 0.0
+
+    frames = pushup_frames(
+        lambda t: reps(t) + drop(t),
+        drop_t + 1.1,
+        heave_of=lambda t: reps(t) + 0.05 * drop(t),  # the load heaves too, but less
+    )
+    _, events = run(itertools.chain(frames, empty_frames(3, 100 + drop_t + 1.1)))
+    assert types(events).count("rep") == 6, types(events)
+    assert events[-1]["event_type"] == "set_ended" and events[-1]["reps"] == 6
