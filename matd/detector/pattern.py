@@ -145,6 +145,13 @@ def _along(c: Contact, axis: Point) -> float:
 # cells); a longer patch is a knee with its shin behind it.
 KNEE_ALONE_MAX_MM = 220.0
 
+# A short person's knee push-up reaches no further from palms to knees than a tall person's
+# all fours (SIGNALS.md's ranges meet there). The lever tells them apart: on all fours the
+# knees sit under the hips and the palms carry half the weight or less; in a knee push-up
+# the body leans onto the palms.
+SHORT_REACH_MM = 490.0
+SHORT_REACH_SHARE = 0.54
+
 
 def _knee_reach(hands_at: Point, support: tuple[Contact, ...], axis: Point) -> float:
     """Distance along the body from the palms back to the nearest knee, mm: the front end of
@@ -259,8 +266,12 @@ class PatternFinder:
             share_lo, share_hi = cfg.toe_share_min, cfg.toe_share_max
         if not (lo <= length <= hi):
             return None
-        if knees and _knee_reach(hands_at, support, axis) < (cfg.knee_reach_min_m * 1000):
-            return None  # knees under the hips: kneeling on all fours, not a knee push-up
+        if knees:
+            reach = _knee_reach(hands_at, support, axis)
+            if reach < cfg.knee_reach_min_m * 1000 and not (
+                reach >= SHORT_REACH_MM and share >= SHORT_REACH_SHARE
+            ):
+                return None  # knees under the hips: kneeling on all fours, not a knee push-up
         if len(hands) == 1:
             # One palm in the air shifts load to the other limbs for a moment.
             share_lo, share_hi = share_lo - 0.2, share_hi + 0.05

@@ -1,0 +1,45 @@
+"""The push-up pattern on hand-built contacts: knee push-ups against kneeling on all fours."""
+
+from __future__ import annotations
+
+from matd.config import DetectorConfig
+from matd.detector.pattern import PatternFinder
+
+from .synthetic import contact
+
+KNEE_PATCH_MM = 350.0  # a knee with its shin behind it
+
+
+def knees_frame(reach_mm: float, hands_share: float, weight: float = 600.0):
+    """Palms 440 mm apart at x = 1500 (the body toward -x), two knee-and-shin patches whose
+    front ends lie `reach_mm` behind the palms."""
+    hands, knees = weight * hands_share, weight * (1 - hands_share)
+    # The finder puts a patch's front end 0.43 of its pressure length ahead of its centre.
+    knee_x = 1500.0 - reach_mm - 0.43 * KNEE_PATCH_MM
+    return [
+        contact(1500.0, 180.0, hands / 2, 100, 120, 90),
+        contact(1500.0, 620.0, hands / 2, 100, 120, 90),
+        contact(knee_x, 320.0, knees / 2, 180, KNEE_PATCH_MM, 80),
+        contact(knee_x, 480.0, knees / 2, 180, KNEE_PATCH_MM, 80),
+    ]
+
+
+def test_a_knee_push_up_with_the_knees_far_behind_the_palms_is_the_pattern() -> None:
+    found = PatternFinder(DetectorConfig()).find(knees_frame(600.0, 0.55))
+    assert found is not None and found.knees
+
+
+def test_a_short_persons_knee_push_up_leaning_onto_the_palms_is_the_pattern() -> None:
+    """SIGNALS.md's ranges meet: a short person's knee push-up reaches 0.55 m from palms to
+    knees (read as about 0.51 m on the cells), as far as a tall person's all fours."""
+    found = PatternFinder(DetectorConfig()).find(knees_frame(510.0, 0.58))
+    assert found is not None and found.knees
+
+
+def test_all_fours_as_far_from_the_palms_but_sitting_back_is_not() -> None:
+    """On all fours the knees sit under the hips: the palms carry half the weight or less."""
+    assert PatternFinder(DetectorConfig()).find(knees_frame(510.0, 0.5)) is None
+
+
+def test_knees_right_under_the_hips_are_never_a_knee_push_up() -> None:
+    assert PatternFinder(DetectorConfig()).find(knees_frame(430.0, 0.6)) is None
