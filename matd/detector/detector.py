@@ -531,6 +531,7 @@ class Detector:
         self._rebase_left = 0.0  # seconds at the top still to learn a re-placed palm
         self._rebase_t: float | None = None
         self._learn_queue: deque[tuple[float, float, float]] = deque()
+        self._line_fresh = False  # frames learnt since the line was last taken up
         self._slope_known = False
         self._u_alone_since: float | None = None
         self._hand_weak_since: float | None = None
@@ -967,11 +968,14 @@ class Detector:
             and abs(residual) < (LEARN_RESIDUAL_MM if self._slope_known else LEARN_RESIDUAL_NEW_MM)
         ):
             self._learn_queue.append((t, u, hand_off))
-        learnt = False
         while self._learn_queue and self._learn_queue[0][0] <= t - LEARN_DELAY_S:
             self._line.add(*self._learn_queue.popleft())
-            learnt = True
-        line = self._line.line() if learnt else None
+            self._line_fresh = True
+        if not self._line_fresh or self._going_down:
+            # (mid-rep a new line would re-judge the palms on the spot: it waits for the top)
+            return
+        self._line_fresh = False
+        line = self._line.line()
         if line is not None:
             self._hand_fit = line
             self._slope_known = True

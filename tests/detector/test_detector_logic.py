@@ -576,3 +576,22 @@ def test_dropping_to_the_mat_after_the_last_rep_is_no_rep() -> None:
     _, events = run(itertools.chain(frames, empty_frames(3, 100 + drop_t + 1.1)))
     assert types(events).count("rep") == 6, types(events)
     assert events[-1]["event_type"] == "set_ended" and events[-1]["reps"] == 6
+
+
+def test_the_palms_line_learnt_from_the_reps_is_taken_up_at_a_top_not_mid_rep() -> None:
+    """The palms roll 2.5 mm toward the fingers at each rep's bottom. The line that says so
+    is learnt as the reps go on; taken up mid-rep it would re-judge that rep's palms on the
+    spot, against a line they were never read by (a false sag in a good-form set)."""
+    u = rep_u(0.66, 0.06, reps=12, period=2.0, start=5.0)
+    frames = pushup_frames(u, 30.0, hand_shift=lambda t: -2.5 * (u(t) - 0.66) / 0.06)
+    det = Detector(DetectorConfig())
+    fit, changes, events = None, [], []
+    for f in itertools.chain(frames, empty_frames(3, 130)):
+        events += det.update(f)
+        if det._hand_fit != fit and fit is not None:
+            changes.append((f.t, det._going_down))
+        fit = det._hand_fit
+    assert len(changes) > 10  # the line is refined rep after rep
+    assert not [c for c in changes if c[1]], changes
+    assert "sag_started" not in types(events)
+    assert types(events).count("rep") == 12
