@@ -89,6 +89,8 @@ LEARN_RESIDUAL_MM = 4.5
 LEARN_RESIDUAL_NEW_MM = 9.0
 # ...and are learnt this long after they were seen, if no sag was brewing meanwhile.
 LEARN_DELAY_S = 2.0
+# A top whose u set a new low this recently is still falling: not yet a top to judge.
+FALLING_TOP_S = 0.05
 # SIGNALS.md: a sag takes the top 0.015 to 0.05 below the baseline; deeper, held, with
 # nothing from the palms, is someone sinking back, not the hips.
 SAG_DEEPEST_U = 0.05
@@ -993,7 +995,10 @@ class Detector:
         # A sag that sets in near the bottom cuts the rep short: u turns back early and the
         # "top" is read while u is still well past the baseline. There the palms are judged
         # as mid-rep, not held back by a u that cannot show the drop yet.
-        mid_rep = self._going_down or u - cur.baseline_u > 0.5 * self.sag_threshold
+        # (a top still falling through the baseline, as a sag pulls u down at a rep's end,
+        # is no top yet: its drop is not known, and a pike holds its top high)
+        falling_top = not self._going_down and t - self._top_t < FALLING_TOP_S
+        mid_rep = self._going_down or u - cur.baseline_u > 0.5 * self.sag_threshold or falling_top
         if self._hand_fit is not None:
             slope, icpt = self._hand_fit
             # Mid-rep the line says where the palms sit at this u. At the top the rep's own
@@ -1030,7 +1035,7 @@ class Detector:
         ev_h = -residual / cfg.sag_hand_shift_mm if residual is not None else 0.0
         ev_h_raw = ev_h
         blind = (
-            -drop > 0.5 * max(self.sag_threshold, cfg.pike_threshold_u)
+            (-drop > 0.5 * max(self.sag_threshold, cfg.pike_threshold_u) and not falling_top)
             or drop > cfg.sag_max_u
             or self._wild_until > t
             or self._beyond_bottom(u, BEYOND_BOTTOM_DEPTHS)

@@ -595,3 +595,27 @@ def test_the_palms_line_learnt_from_the_reps_is_taken_up_at_a_top_not_mid_rep() 
     assert not [c for c in changes if c[1]], changes
     assert "sag_started" not in types(events)
     assert types(events).count("rep") == 12
+
+
+def test_a_sag_setting_in_as_a_rep_comes_up_is_told_while_u_falls_through_the_top() -> None:
+    """Reps 0.07 deep (2 s down and up, 0.5 s at the top); a 0.035 sag whose palms roll only
+    5.5 mm sets in on the way up. u rushes back through the top and past the baseline: that
+    top is still falling, so no top to judge (nor a pike's high top) until it settles, and
+    the palms' evidence must carry on meanwhile. SIGNALS.md: sag_started within 0.6 s."""
+    period = 2.5
+    onset = 3.0 + 5 * period + 0.45 * 2.0
+
+    def sag(t: float) -> float:
+        return 0.035 * _ramp(t, onset, 0.45)
+
+    def u(t: float) -> float:
+        k = (t - 3.0) / period
+        x = min((k % 1) * period / 2.0, 1.0) if 0 <= k < 8 else 0.0
+        return 0.66 + 0.07 * 0.5 * (1 - math.cos(2 * math.pi * x)) - sag(t)
+
+    frames = pushup_frames(u, 26.0, hand_shift=lambda t: 5.5 * sag(t) / 0.035, centre_follows=0.3)
+    _, events = run(itertools.chain(frames, empty_frames(3, 126)))
+    started = [e for e in events if e["event_type"] == "sag_started"]
+    assert len(started) == 1, types(events)
+    assert 100 + onset < started[0]["t"] <= 100 + onset + 0.6
+    assert types(events).count("rep") == 8
