@@ -861,7 +861,11 @@ class Detector:
             return
         if self._going_down and self._left_t < end - 0.2:
             return  # u's own rep in progress began within this heave: it may count it yet
-        if cur.reps and cur.reps[-1].t >= start - 0.3:
+        if not cur.reps:
+            # A plank, or a set not yet into its reps: the mat's usual heave is from an
+            # earlier set, and without this set's own reps there is no rep time to match.
+            return
+        if cur.reps[-1].t >= start - 0.3:
             return  # u counted this one
         # (the load's dips run a little before u leaves the top and after it is back)
         median_t = statistics.median(r.duration_s for r in cur.reps[-5:])

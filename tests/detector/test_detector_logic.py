@@ -619,3 +619,29 @@ def test_a_sag_setting_in_as_a_rep_comes_up_is_told_while_u_falls_through_the_to
     assert len(started) == 1, types(events)
     assert 100 + onset < started[0]["t"] <= 100 + onset + 0.6
     assert types(events).count("rep") == 8
+
+
+def test_a_heaving_sagging_plank_after_a_set_of_reps_is_no_rep_and_no_crash() -> None:
+    """A set of reps teaches the mat's usual heave; the next set is a plank whose hips sag
+    while the body bobs (the load dips, peaks and dips as in a rep, u stays put). Counting
+    reps from the load matches a cycle against the set's own reps: a plank has none."""
+    reps = pushup_frames(rep_u(0.66, 0.06, reps=8, period=2.0, start=3.0), 22.0)
+
+    def sag(t: float) -> float:
+        return 0.03 * _ramp(t, 4.0, 0.4)
+
+    def bob(t: float) -> float:  # the body's height: up and down 0.04, every 2 s
+        return 0.02 * (1 - math.cos(math.pi * max(t - 5.0, 0.0))) if t > 5.0 else 0.0
+
+    plank = pushup_frames(
+        lambda t: 0.66 - sag(t),
+        16.0,
+        t0=130.0,
+        hand_shift=lambda t: 10.0 * sag(t) / 0.03,
+        centre_follows=0.3,
+        heave_of=bob,
+    )
+    _, events = run(itertools.chain(reps, empty_frames(3, 122), plank, empty_frames(3, 146)))
+    ended = [e for e in events if e["event_type"] == "set_ended"]
+    assert [e["reps"] for e in ended] == [8, 0], types(events)
+    assert "sag_started" in types(events)
