@@ -69,6 +69,9 @@ REL_HEAVE = 0.4
 SHALLOW_HEAVE = 0.6
 SHALLOW_MEDIAN = 0.7
 SHALLOW_MIN_U = 0.01
+# A swing that heaves the load by REL_HEAVE of this mat's reps counts down to this much u:
+# a partial rep the cells squeeze (breathing, which sways u as much, never heaves the load).
+HEAVED_MIN_U = 0.012
 # Until a mat's reps have shown whether they heave, a rep without heave must swing u this
 # far: more than breathing sways it in a plank (SIGNALS.md: up to 0.02).
 FLAT_FIRST_U = 0.04
@@ -797,6 +800,13 @@ class Detector:
             # A mat that squeezes u's swing (palms near the cells' saturation) shows whole
             # reps shallower than the plank's breathing sway; the heave tells them apart.
             min_depth = max(min(min_depth, SHALLOW_MEDIAN * median), SHALLOW_MIN_U)
+        elif (
+            usual_heave is not None
+            and usual_heave >= 2 * NO_HEAVE
+            and heave >= REL_HEAVE * usual_heave
+            and len(cur.reps) >= 2
+        ):
+            min_depth = min(min_depth, HEAVED_MIN_U)
         if self._wild_t >= self._left_t:
             # u swung faster than a body lowers itself: someone dropping to the mat or
             # getting off it, not a rep.

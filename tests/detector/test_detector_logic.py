@@ -645,3 +645,25 @@ def test_a_heaving_sagging_plank_after_a_set_of_reps_is_no_rep_and_no_crash() ->
     ended = [e for e in events if e["event_type"] == "set_ended"]
     assert [e["reps"] for e in ended] == [8, 0], types(events)
     assert "sag_started" in types(events)
+
+
+def test_a_partial_rep_that_shows_little_in_u_but_heaves_like_half_a_rep_counts() -> None:
+    """Reps 0.06 deep; the fifth goes half way down, but the cells (palms near saturation)
+    show it as 0.013 in u, under `rep_min_depth_u`. The load heaves as half a rep does, far
+    more than any breathing: SIGNALS.md counts each down-and-up cycle, partial ones too."""
+
+    def body(t: float) -> float:
+        k = (t - 3.0) / 2.0
+        if not 0 <= k < 8:
+            return 0.0
+        depth = 0.03 if 4 <= k < 5 else 0.06
+        return depth * 0.5 * (1 - math.cos(2 * math.pi * (k % 1)))
+
+    def u(t: float) -> float:
+        k = (t - 3.0) / 2.0
+        return 0.66 + (body(t) * 0.013 / 0.03 if 4 <= k < 5 else body(t))
+
+    _, events = run(itertools.chain(pushup_frames(u, 22.0, heave_of=body), empty_frames(3, 122)))
+    reps_told = [e for e in events if e["event_type"] == "rep"]
+    assert len(reps_told) == 8, types(events)
+    assert [e["partial"] for e in reps_told] == [False] * 4 + [True] + [False] * 3
