@@ -145,6 +145,10 @@ def _along(c: Contact, axis: Point) -> float:
 # cells); a longer patch is a knee with its shin behind it.
 KNEE_ALONE_MAX_MM = 220.0
 
+# Of two palms at least one lies whole on the mat: no smaller than a child's palm on the
+# cells (about 80 cm²). A cat's or dog's paws, even a big dog's, read 40-60 cm².
+PALMS_LARGER_MIN_CM2 = 65.0
+
 # A short person's knee push-up reaches no further from palms to knees than a tall person's
 # all fours (SIGNALS.md's ranges meet there). The lever tells them apart: on all fours the
 # knees sit under the hips and the palms carry half the weight or less; in a knee push-up
@@ -239,6 +243,8 @@ class PatternFinder:
                 return None
         if len(hands) == 2:
             a, b = hands
+            if max(a.area_cm2, b.area_cm2) < PALMS_LARGER_MIN_CM2:
+                return None  # two paws: a pet standing still, not a person's palms
             ddx = a.centroid[0] - b.centroid[0]
             ddy = a.centroid[1] - b.centroid[1]
             lateral = abs(-axis[1] * ddx + axis[0] * ddy)

@@ -43,3 +43,24 @@ def test_all_fours_as_far_from_the_palms_but_sitting_back_is_not() -> None:
 
 def test_knees_right_under_the_hips_are_never_a_knee_push_up() -> None:
     assert PatternFinder(DetectorConfig()).find(knees_frame(430.0, 0.6)) is None
+
+
+def toes_frame(left_cm2: float, right_cm2: float, weight: float = 330.0):
+    """Two 'palms' of the given areas 220 mm apart at x = 1500, one support patch 760 mm
+    behind them, 70% of the load forward."""
+    return [
+        contact(1500.0, 300.0, 0.35 * weight, left_cm2, 90, 70),
+        contact(1500.0, 520.0, 0.35 * weight, right_cm2, 90, 70),
+        contact(740.0, 410.0, 0.3 * weight, 44.0, 70, 60),
+    ]
+
+
+def test_a_dog_standing_still_is_not_a_plank() -> None:
+    """A dog's fore paws and a hind paw lie like palms and toes, but even a big dog's paws
+    read 40-60 cm² on the cells: a person has at least one whole palm on the mat."""
+    assert PatternFinder(DetectorConfig()).find(toes_frame(50.0, 56.0)) is None
+
+
+def test_a_palm_half_over_the_edge_beside_a_whole_one_is_a_plank() -> None:
+    found = PatternFinder(DetectorConfig()).find(toes_frame(55.0, 110.0))
+    assert found is not None and not found.knees
