@@ -148,6 +148,9 @@ KNEE_ALONE_MAX_MM = 220.0
 # Of two palms at least one lies whole on the mat: no smaller than a child's palm on the
 # cells (about 80 cm²). A cat's or dog's paws, even a big dog's, read 40-60 cm².
 PALMS_LARGER_MIN_CM2 = 65.0
+SUPPORT_WIDER_MM = 100.0
+FAR_KNEES_MM = 600.0
+FAR_KNEES_SHARE = 0.1
 
 # A short person's knee push-up reaches no further from palms to knees than a tall person's
 # all fours (SIGNALS.md's ranges meet there). The lever tells them apart: on all fours the
@@ -155,6 +158,13 @@ PALMS_LARGER_MIN_CM2 = 65.0
 # the body leans onto the palms.
 SHORT_REACH_MM = 490.0
 SHORT_REACH_SHARE = 0.54
+
+
+def _lateral_spread(contacts: tuple[Contact, ...], axis: Point) -> float:
+    """The widest distance across the body between the contacts' centres, mm."""
+    ax, ay = axis
+    side = [-ay * c.centroid[0] + ax * c.centroid[1] for c in contacts]
+    return max(side) - min(side)
 
 
 def _knee_reach(hands_at: Point, support: tuple[Contact, ...], axis: Point) -> float:
@@ -253,6 +263,10 @@ class PatternFinder:
                 return None
             if along > 0.6 * lateral + 80:
                 return None  # one behind the other: a stride, not two palms
+            if len(support) >= 2 and _lateral_spread(support, axis) > lateral + SUPPORT_WIDER_MM:
+                # Knees alone are palm-sized and can carry a palm's share: read the wrong way
+                # round, the "support" would be set far wider apart than the "palms".
+                return None
         support_area = max(c.area_cm2 for c in support)
         support_len = max(_along(c, axis) for c in support)
         if max(c.area_cm2 for c in support) > cfg.knee_max_cm2:
@@ -278,6 +292,10 @@ class PatternFinder:
                 reach >= SHORT_REACH_MM and share >= SHORT_REACH_SHARE
             ):
                 return None  # knees under the hips: kneeling on all fours, not a knee push-up
+            if reach >= FAR_KNEES_MM:
+                # Knees this far behind the palms are no all fours: the share's floor guards
+                # against that, and a palm partly over the mat's edge loses some of its load.
+                share_lo -= FAR_KNEES_SHARE
         if len(hands) == 1:
             # One palm in the air shifts load to the other limbs for a moment.
             share_lo, share_hi = share_lo - 0.2, share_hi + 0.05

@@ -64,3 +64,20 @@ def test_a_dog_standing_still_is_not_a_plank() -> None:
 def test_a_palm_half_over_the_edge_beside_a_whole_one_is_a_plank() -> None:
     found = PatternFinder(DetectorConfig()).find(toes_frame(55.0, 110.0))
     assert found is not None and not found.knees
+
+
+def test_a_knee_push_up_with_a_palm_over_the_edge_is_read_the_right_way_round() -> None:
+    """A heavy person's knee push-up, one palm a third over the mat's edge: the palms read
+    45% of the load. Knees alone are palm-sized, so read the wrong way round the knees
+    would be "palms" with 55%, and u would run backwards. The palms are set 510 mm apart,
+    the knees 290 mm: knees are never set far wider apart than the palms."""
+    weight = 1480.0
+    frame = [
+        contact(1700.0, 255.0, 0.26 * weight, 208, 180, 100),  # palms, 870 mm ahead
+        contact(1640.0, 765.0, 0.19 * weight, 120, 180, 60),
+        contact(880.0, 185.0, 0.29 * weight, 208, 240, 120),  # knees alone
+        contact(815.0, 475.0, 0.26 * weight, 204, 240, 120),
+    ]
+    found = PatternFinder(DetectorConfig()).find(frame)
+    assert found is not None and found.knees
+    assert found.hands_at[0] > 1600.0  # the palms are the hands
