@@ -150,7 +150,7 @@ KNEE_ALONE_MAX_MM = 220.0
 PALMS_LARGER_MIN_CM2 = 65.0
 SUPPORT_WIDER_MM = 100.0
 FAR_KNEES_MM = 600.0
-FAR_KNEES_SHARE = 0.1
+FAR_KNEES_SHARE = 0.04
 
 # A short person's knee push-up reaches no further from palms to knees than a tall person's
 # all fours (SIGNALS.md's ranges meet there). The lever tells them apart: on all fours the
