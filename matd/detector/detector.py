@@ -800,7 +800,7 @@ class Detector:
             # A mat that squeezes u's swing (palms near the cells' saturation) shows whole
             # reps shallower than the plank's breathing sway; the heave tells them apart.
             min_depth = max(min(min_depth, SHALLOW_MEDIAN * median), SHALLOW_MIN_U)
-        elif (
+        if (
             usual_heave is not None
             and usual_heave >= 2 * NO_HEAVE
             and heave >= REL_HEAVE * usual_heave
