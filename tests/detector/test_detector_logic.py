@@ -667,3 +667,45 @@ def test_a_partial_rep_that_shows_little_in_u_but_heaves_like_half_a_rep_counts(
     reps_told = [e for e in events if e["event_type"] == "rep"]
     assert len(reps_told) == 8, types(events)
     assert [e["partial"] for e in reps_told] == [False] * 4 + [True] + [False] * 3
+
+
+def test_palms_settling_a_little_off_after_a_pike_are_followed_not_taken_for_a_sag() -> None:
+    """Reps 0.07 deep, the palms rolling 2.5 mm toward the fingers at each bottom. On the
+    sixth rep's way up the hips go up (a 3 s pike, the palms rolled 5 mm toward the
+    fingers); after it the palms settle 2.2 mm toward the wrists from where they were, and
+    roll 1.5 mm per rep. u at the tops is back on the baseline: good form, no sag."""
+    period = 2.5
+    p0 = 3.0 + 5 * period + 1.4
+    p1 = p0 + 3.0
+    r2 = p1 + 1.0
+
+    def rep(t: float, start: float) -> float:
+        k = (t - start) / period
+        if not 0 <= k < 6:
+            return 0.0
+        x = min((k % 1) * period / 2.0, 1.0)
+        return 0.07 * 0.5 * (1 - math.cos(2 * math.pi * x))
+
+    def body(t: float) -> float:
+        return rep(t, 3.0) + rep(t, r2)
+
+    def pike(t: float) -> float:
+        return 0.035 * (_ramp(t, p0, 0.3) - _ramp(t, p1, 0.4))
+
+    def palms(t: float) -> float:
+        after = _ramp(t, p1, 0.4)
+        roll = body(t) / 0.07
+        return (1 - after) * -2.5 * roll + after * (2.2 - 1.5 * roll) - 5.0 * pike(t) / 0.035
+
+    end = r2 + 6 * period + 2.0
+    frames = pushup_frames(
+        lambda t: 0.66 + body(t) + pike(t),
+        end,
+        hand_shift=palms,
+        centre_follows=0.3,
+        heave_of=body,
+    )
+    _, events = run(itertools.chain(frames, empty_frames(3, 100 + end)))
+    assert "pike_started" in types(events) and "pike_ended" in types(events)
+    assert "sag_started" not in types(events), types(events)
+    assert types(events).count("rep") == 12
