@@ -94,9 +94,6 @@ LEARN_RESIDUAL_NEW_MM = 9.0
 LEARN_DELAY_S = 2.0
 # A top whose u set a new low this recently is still falling: not yet a top to judge.
 FALLING_TOP_S = 0.05
-# After a pike, the palms' line follows them at good-form tops for this much top time.
-AFTER_PIKE_S = 1.0
-AFTER_PIKE_TAU_S = 0.3
 # SIGNALS.md: a sag takes the top 0.015 to 0.05 below the baseline; deeper, held, with
 # nothing from the palms, is someone sinking back, not the hips.
 SAG_DEEPEST_U = 0.05
@@ -261,11 +258,6 @@ class _LineFit:
         self.sh += h
         self.suu += u * u
         self.suh += u * h
-
-    def shift(self, dh: float) -> None:
-        """The palms sit `dh` further along than when these frames were learnt."""
-        self.sh += dh * self.s0
-        self.suh += dh * self.su
 
     def line(self) -> tuple[float, float] | None:
         """(slope, intercept) once u has swung enough to show a slope."""
@@ -540,8 +532,6 @@ class Detector:
         self._pairs: list[tuple[float, float]] = []
         self._hand_fit: tuple[float, float] | None = None  # hand offset = icpt + slope·u
         self._line = _LineFit(self.cfg.baseline_drift_s)
-        self._after_pike_left = 0.0  # top time left to follow the palms after a pike
-        self._after_pike_t: float | None = None
         self._rebase_hands = False
         self._rebase_left = 0.0  # seconds at the top still to learn a re-placed palm
         self._rebase_t: float | None = None
@@ -1049,29 +1039,6 @@ class Detector:
                     self._rebase_t = None
                 residual = 0.0
         self._rebase_hands = False
-        if (
-            self._after_pike_left > 0
-            and residual is not None
-            and self._hand_fit is not None
-            and not mid_rep
-            and self._sag is None
-            and abs(drop) < 0.5 * self.sag_threshold
-            and abs(residual) < cfg.sag_hand_shift_mm
-        ):
-            # After a pike the palms settle back a little off where they were: at a top in
-            # plain good form (no drop), their line's offset follows them within a second.
-            dt = min(t - self._after_pike_t, 0.1) if self._after_pike_t is not None else 0.0
-            a = 1.0 - math.exp(-dt / AFTER_PIKE_TAU_S)
-            moved = a * residual
-            self._hand_fit = (self._hand_fit[0], self._hand_fit[1] + moved)
-            # (what the line learnt before, and has yet to learn, was read at the old place)
-            self._line.shift(moved)
-            self._learn_queue = deque((tq, uq, hq + moved) for tq, uq, hq in self._learn_queue)
-            residual -= moved
-            self._after_pike_left -= dt
-            self._after_pike_t = t
-        else:
-            self._after_pike_t = None
         if self._sag is not None and not self._going_down and t - self._top_t >= SAG_LEARN_AT_TOP_S:
             self._learn_sag_in_u(t, drop, hand_off, u)
         self._drift(t, drop, residual)
@@ -1179,7 +1146,6 @@ class Detector:
             if self._pike_since is not None and -drop < cfg.pike_threshold_u / 2:
                 events.append(make_event("pike_ended", t, cur.set_id))
                 self._pike_since = None
-                self._after_pike_left = AFTER_PIKE_S
         return events
 
     def _beyond_bottom(self, u: float, depths: float) -> bool:
