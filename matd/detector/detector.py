@@ -234,6 +234,12 @@ def _hand_offset(p: Pattern, axis: Point, ref: Point) -> float:
     return (c[0] - ref[0]) * ax + (c[1] - ref[1]) * ay
 
 
+def _palms_roll(fit: tuple[float, float], u: float, hand_off: float) -> float:
+    """How far the palms sit toward the wrists of their good-form line at this u, mm."""
+    slope, icpt = fit
+    return (icpt + slope * u) - hand_off
+
+
 class _LineFit:
     """Least squares of the palms' offset on u over good-form frames, forgetting slowly
     (the sensor creeps), so the slope is learnt from the reps even when the baseline came
@@ -680,8 +686,7 @@ class Detector:
             self._beyond_bottom(u, PALMS_BOTTOM_DEPTHS) or self._wild_until > t
         ):
             return
-        slope, icpt = fit
-        roll = -(hand_off - (icpt + slope * u))
+        roll = _palms_roll(fit, u, hand_off)
         self._sag_in_u = self._sag_u_per_mm * max(roll - SAG_COMP_DEAD_MM, 0.0)
 
     def _learn_sag_in_u(self, t: float, drop: float, hand_off: float, u: float) -> None:
@@ -690,7 +695,7 @@ class Detector:
         fit = self._hand_fit
         if fit is None or not self._slope_known or drop < self.sag_threshold:
             return
-        roll = -(hand_off - (fit[1] + fit[0] * u)) - SAG_COMP_DEAD_MM
+        roll = _palms_roll(fit, u, hand_off) - SAG_COMP_DEAD_MM
         if roll < 2 * self.cfg.sag_hand_shift_mm:
             return
         lo, hi = SAG_U_PER_MM_RANGE
