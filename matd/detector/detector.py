@@ -72,6 +72,10 @@ SHALLOW_MIN_U = 0.01
 # A swing that heaves the load by REL_HEAVE of this mat's reps counts down to this much u:
 # a partial rep the cells squeeze (breathing, which sways u as much, never heaves the load).
 HEAVED_MIN_U = 0.012
+# ...and down to this much while the hips are not sagging: the shallowest partial rep
+# (0.02) shows as little as 0.009 where the palms load the cells near saturation, while
+# sagging hips bob and heave the load as they do (and a sag bends u's scale further).
+HEAVED_CLEAR_MIN_U = 0.008
 # Until a mat's reps have shown whether they heave, a rep without heave must swing u this
 # far: more than breathing sways it in a plank (SIGNALS.md: up to 0.02).
 FLAT_FIRST_U = 0.04
@@ -398,6 +402,10 @@ class Detector:
                 self._drop_candidate()
         else:
             self._u_missed = True
+            if self._unconfirmed is not None:
+                # The pattern went within REP_CONFIRM_S of the rep's top: that swing was
+                # the person going down to the knees (for a rest, or to get off).
+                self._drop_unconfirmed()
             if f.t - cur.last_seen_t >= self.cfg.pattern_gone_s:
                 events += self._end_set(cur.last_seen_t)
         if cur.announced or self.current is None:
@@ -811,7 +819,8 @@ class Detector:
             and heave >= REL_HEAVE * usual_heave
             and len(cur.reps) >= 2
         ):
-            min_depth = min(min_depth, HEAVED_MIN_U)
+            clear = self._sag is None
+            min_depth = min(min_depth, HEAVED_CLEAR_MIN_U if clear else HEAVED_MIN_U)
         if self._wild_t >= self._left_t:
             # u swung faster than a body lowers itself: someone dropping to the mat or
             # getting off it, not a rep.
