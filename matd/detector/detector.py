@@ -31,6 +31,9 @@ MAX_SUPPORT_JUMP_MM = 250.0
 RESUME_AFTER_S = 0.1
 # ...and the palm put back needs this long before u means anything again.
 SETTLE_S = 0.4
+# Where the palms were before a palm went up is read this long before it did: it unloads
+# first, and its patch shrinks toward where the last of the load is.
+PALMS_BEFORE_S = 0.4
 # A rep must start this long after the pattern formed to count before the set is announced.
 CANDIDATE_SETTLE_S = 0.5
 # At a set's start its top is the lowest u this recent.
@@ -543,6 +546,10 @@ class Detector:
         self._pike_cand: float | None = None
         self._hand_off = _Smoother(self.cfg.u_smoothing_s)
         self._hand_ref: Point | None = None
+        # The palms' centres over the latest frames with u: a palm being lifted unloads
+        # first, and its shrinking patch no longer shows where it was.
+        self._hands_at_seen: deque[tuple[float, Point]] = deque()
+        self._replaced: tuple[Point, Point] | None = None  # (hand_ref, palms' centre) before
         self._pairs: list[tuple[float, float]] = []
         self._hand_fit: tuple[float, float] | None = None  # hand offset = icpt + slope·u
         self._line = _LineFit(self.cfg.baseline_drift_s)
@@ -641,6 +648,9 @@ class Detector:
             # A palm put down again sits on other cells: its CoP's offset from its centre
             # (the cells' grid, its own placement) is not what it was. Learn it afresh.
             self._rebase_hands = True
+            if self._hand_ref is not None and self._hands_at_seen:
+                self._replaced = (self._hand_ref, self._hands_at_seen[0][1])
+            self._hands_at_seen.clear()
             self._hand_ref = None
         u = self._feed_u(t, p)
         if u is None:
@@ -648,6 +658,9 @@ class Detector:
             return []
         self._u_seen_t = t
         self._u_missed = False
+        self._hands_at_seen.append((t, p.hands_at))
+        while t - self._hands_at_seen[0][0] > PALMS_BEFORE_S:
+            self._hands_at_seen.popleft()
         if t < self._settle_until:
             self._restart_top(u + self._sag_in_u, t, u)
             # Whatever was being timed toward a sag was not seen meanwhile: time it afresh.
@@ -672,7 +685,7 @@ class Detector:
         if self._rate_now(t) > DROP_RATE_U_S:
             self._wild_t = t
         if self._hand_ref is None:
-            self._hand_ref = _palms_cop(p)
+            self._hand_ref = self._palms_ref_again(p)
         hand_off = self._hand_off.update(t, _hand_offset(p, self._axis(), self._hand_ref))
         events = self._confirm_rep(t)
         self._follow_sag_in_u(t, u, hand_off)
@@ -681,6 +694,19 @@ class Detector:
         events += self._track_sag(t, u, hand_off)
         self._track_heave(t)
         return events
+
+    def _palms_ref_again(self, p: Pattern) -> Point:
+        """Where the palms' offset is measured from, once they are read again."""
+        replaced, self._replaced = self._replaced, None
+        if replaced is None or self._sag is None or self._hand_fit is None:
+            # The good-form line is relearnt at the next top (the rebase): from here.
+            return _palms_cop(p)
+        # In a sag the good-form line cannot be relearnt, and a reference taken now would
+        # call the sagging palms good form. The old one holds, moved as far as the palms'
+        # centres were (none in a rest on the knees, the palm's move after a lift).
+        ref, before = replaced
+        moved = (p.hands_at[0] - before[0], p.hands_at[1] - before[1])
+        return (ref[0] + moved[0], ref[1] + moved[1])
 
     def _follow_sag_in_u(self, t: float, u: float, hand_off: float) -> None:
         """How far a sag has lowered u now, from how far the palms have rolled toward the
@@ -1038,21 +1064,24 @@ class Detector:
                 # The palm's new place: learn its offset afresh at the top, where the rep
                 # does not move it (it is still loading at first). How a palm rolls with
                 # the rep is the hand's own and stays; the line relearns it from here.
+                # (in a sag it waits for the sag's end: the palms' place is guessed till then)
                 self._rebase_left = REBASE_S
                 self._rebase_t = None
                 self._line = _LineFit(cfg.baseline_drift_s)
                 self._learn_queue.clear()
             if self._rebase_left > 0 and self._sag is None:
                 if not self._going_down:
-                    dt = t - self._rebase_t if self._rebase_t is not None else math.inf
+                    # (the time spent going down is not learnt from: carried on at the next
+                    # top, the rebase takes only the time it still had, at its own pace, or a
+                    # sag that set in on the way would be learnt as the palms' new place)
+                    dt = min(t - self._rebase_t, 0.1) if self._rebase_t is not None else math.inf
                     a = 1.0 - math.exp(-dt / REBASE_TAU_S)
                     self._hand_fit = (slope, icpt + a * residual)
                     self._rebase_left -= min(dt, 0.1)
                     self._rebase_t = t
-                else:
-                    self._rebase_t = None
                 residual = 0.0
-        self._rebase_hands = False
+        if self._sag is None or self._hand_fit is None:
+            self._rebase_hands = False
         if self._sag is not None and not self._going_down and t - self._top_t >= SAG_LEARN_AT_TOP_S:
             self._learn_sag_in_u(t, drop, hand_off, u)
         self._drift(t, drop, residual)

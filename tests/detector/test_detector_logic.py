@@ -756,3 +756,62 @@ def test_a_swing_just_before_the_knees_touch_down_for_a_rest_is_no_rep() -> None
     assert [e["reps"] for e in ended] == [7], types(events)
     told = [round(e["t"] - 100.0) for e in events if e["event_type"] == "rep"]
     assert told == [5, 7, 9, 11, 17, 19, 21]
+
+
+def test_a_knee_rest_in_a_sag_keeps_the_palms_reference_and_the_rep_the_sag_ends_in() -> None:
+    """Four good reps, then the hips sag (u 0.03 lower, the palms 12 mm toward the wrists)
+    for three reps with a rest on the knees between the first two, and the hips come back
+    up as the last rep, a partial one, does. The palms never moved: their good-form place
+    still holds after the rest, so the sag's part of u is still known, and the last rep
+    (its way up hidden by the hips rising) counts."""
+
+    def body(t: float) -> float:
+        k = (t - 3.0) / 2.0
+        if 0 <= k < 5 or 7 <= k < 9:
+            depth = 0.03 if k >= 8 else 0.06
+            return depth * 0.5 * (1 - math.cos(2 * math.pi * (k % 1)))
+        return 0.0
+
+    def sag(t: float) -> float:
+        return _ramp(t, 11.5, 0.3) * (1.0 - _ramp(t, 20.2, 0.4))
+
+    def with_knees_down(frames):
+        for f in frames:
+            if 14.3 <= f.t - 100.0 < 15.1:
+                knees = [
+                    contact(800.0, 400.0 + s * 120, 250.0, 150.0, 120.0, 80.0) for s in (1, -1)
+                ]
+                f = Features(t=f.t, load_n=f.load_n + 500.0, cop=f.cop, contacts=f.contacts + knees)
+            yield f
+
+    u = lambda t: 0.66 + body(t) - 0.035 * sag(t)  # noqa: E731
+    frames = with_knees_down(
+        pushup_frames(u, 23.0, heave_of=body, hand_shift=lambda t: 14.0 * sag(t))
+    )
+    _, events = run(itertools.chain(frames, empty_frames(3, 123)))
+    ended = [e for e in events if e["event_type"] == "set_ended"]
+    assert [e["reps"] for e in ended] == [7], types(events)
+    assert types(events).count("sag_started") == 1, types(events)
+    told = [round(e["t"] - 100.0) for e in events if e["event_type"] == "rep"]
+    assert told[-1] == 21, told
+
+
+def test_a_sag_setting_in_the_rep_after_a_palm_is_put_down_is_not_learnt_as_its_place() -> None:
+    """A palm lifted and put down where it was at a top, and the next rep begins as soon as
+    it has settled, before the palm's new place is fully learnt; the hips sag on the way
+    down and stay low for three more reps. The palm's place is not learnt on at full pace at
+    the next top (where the palms have rolled with the sag): the sag is told by that top,
+    not two reps later, and every rep counts."""
+    first = rep_u(0.0, 0.06, reps=4, period=2.0, start=3.0)
+    later = rep_u(0.0, 0.06, reps=4, period=2.0, start=12.2)
+
+    def sag(t: float) -> float:
+        return _ramp(t, 13.0, 0.2)
+
+    u = lambda t: 0.66 + first(t) + later(t) - 0.02 * sag(t)  # noqa: E731
+    frames = _one_palm_up(pushup_frames(u, 23.0, hand_shift=lambda t: 15.0 * sag(t)), 111.2, 111.8)
+    _, events = run(itertools.chain(frames, empty_frames(3, 123)))
+    assert types(events).count("sag_started") == 1, types(events)
+    sag_at = next(e["t"] for e in events if e["event_type"] == "sag_started") - 100.0
+    assert sag_at < 15.0, sag_at
+    assert events[-1]["event_type"] == "set_ended" and events[-1]["reps"] == 8, types(events)
