@@ -79,6 +79,11 @@ HEAVED_MIN_U = 0.012
 # (0.02) shows as little as 0.009 where the palms load the cells near saturation, while
 # sagging hips bob and heave the load as they do (and a sag bends u's scale further).
 HEAVED_CLEAR_MIN_U = 0.008
+# A swing this share of the set's median depth, heaving this share of its usual heave
+# and lasting this long, is a partial rep: counted, and told as `partial` (SIGNALS.md).
+PARTIAL_SWING = 0.3
+PARTIAL_HEAVE = 0.25
+PARTIAL_MIN_S = 0.8
 # Until a mat's reps have shown whether they heave, a rep without heave must swing u this
 # far: more than breathing sways it in a plank (SIGNALS.md: up to 0.02).
 FLAT_FIRST_U = 0.04
@@ -801,7 +806,17 @@ class Detector:
         heaved = heave >= cfg.rep_min_load_swing or (
             usual_heave is not None and heave >= REL_HEAVE * usual_heave
         )
-        moved = sure or heaved or like_the_others
+        # A partial rep: a third of the set's depth, heaving like one, and taking a rep's
+        # time (a bob or a shift of weight is quicker, or heaves less).
+        partial_like = (
+            median is not None
+            and usual_heave is not None
+            and len(cur.reps) >= 2
+            and swing >= PARTIAL_SWING * median
+            and heave >= PARTIAL_HEAVE * usual_heave
+            and duration >= PARTIAL_MIN_S
+        )
+        moved = sure or heaved or like_the_others or partial_like
         if heave < NO_HEAVE:
             # No heave at all. On a mat whose reps heave, however far u went, that is u
             # creeping (the sensor under a long hold) and coming back, or breathing. On one

@@ -815,3 +815,37 @@ def test_a_sag_setting_in_the_rep_after_a_palm_is_put_down_is_not_learnt_as_its_
     sag_at = next(e["t"] for e in events if e["event_type"] == "sag_started") - 100.0
     assert sag_at < 15.0, sag_at
     assert events[-1]["event_type"] == "set_ended" and events[-1]["reps"] == 8, types(events)
+
+
+@pytest.mark.parametrize("period,counted", [(1.8, True), (0.6, False)])
+def test_a_partial_rep_a_third_deep_heaving_a_third_counts_if_it_takes_a_reps_time(
+    period: float, counted: bool
+) -> None:
+    """Five reps 0.06 deep, a partial one a third as deep whose load heaves only about a
+    third as much as theirs (under the 0.04 a shallow rep needs by itself), then three
+    more. Taking 1.8 s, like a rep, it counts as a partial rep; over in 0.6 s with the same
+    heave it is a bob, no rep."""
+    k_partial = 0.58 * (period / 1.8) ** 2  # the same heave at either pace
+
+    def shape(t: float) -> tuple[float, float]:
+        # (the body's height for the heave, u's swing)
+        if 3.0 <= t < 14.0:
+            k = (t - 3.0) / 2.2
+            y = 0.06 * 0.5 * (1 - math.cos(2 * math.pi * (k % 1)))
+            return y, y
+        if 14.2 <= t < 14.2 + period:
+            y = 0.02 * 0.5 * (1 - math.cos(2 * math.pi * (t - 14.2) / period))
+            return k_partial * y, y
+        if 16.4 <= t < 23.0:
+            k = (t - 16.4) / 2.2
+            y = 0.06 * 0.5 * (1 - math.cos(2 * math.pi * (k % 1)))
+            return y, y
+        return 0.0, 0.0
+
+    u = lambda t: 0.66 + shape(t)[1]  # noqa: E731
+    frames = pushup_frames(u, 25.0, heave_of=lambda t: shape(t)[0])
+    _, events = run(itertools.chain(frames, empty_frames(3, 125)))
+    reps = [e for e in events if e["event_type"] == "rep"]
+    assert len(reps) == (9 if counted else 8), types(events)
+    partial = [round(e["t"] - 100.0) for e in reps if e["partial"]]
+    assert partial == ([16] if counted else []), partial
