@@ -136,6 +136,9 @@ SAG_U_PER_MM_RANGE = (0.0008, 0.008)
 SAG_COMP_DEAD_MM = 2.0
 SAG_LEARN_TAU_S = 0.5
 SAG_LEARN_AT_TOP_S = 0.2
+# (the palms must have rolled this many sag_hand_shift_mm past the dead band for u's drop
+# over their roll to be read: less is mostly the palms' noise)
+SAG_LEARN_ROLL = 1.0
 
 
 @dataclass
@@ -735,14 +738,20 @@ class Detector:
         if fit is None or not self._slope_known or drop < self.sag_threshold:
             return
         roll = _palms_roll(fit, u, hand_off) - SAG_COMP_DEAD_MM
-        if roll < 2 * self.cfg.sag_hand_shift_mm:
+        if roll < SAG_LEARN_ROLL * self.cfg.sag_hand_shift_mm:
             return
         lo, hi = SAG_U_PER_MM_RANGE
         seen = min(max(drop / roll, lo), hi)
         dt = t - self._sag_learn_t if self._sag_learn_t is not None else 0.0
         self._sag_learn_t = t
         a = 1.0 - math.exp(-min(dt, 0.1) / SAG_LEARN_TAU_S)
-        self._sag_u_per_mm += a * (seen - self._sag_u_per_mm)
+        learnt = a * (seen - self._sag_u_per_mm)
+        self._sag_u_per_mm += learnt
+        if self._top_u is not None:
+            # The top is held in u with the sag added back: better known, the sag adds
+            # more (or less) to the same top. Left as it was, u with the sag added back
+            # would creep away from it at the top and seem to go down into a rep.
+            self._top_u += learnt * roll
 
     def _track_reps(self, t: float, u: float, u_seen: float) -> list[Event]:
         """Reps on `u` (the sag added back); `u_seen` is u itself, whose top level the

@@ -849,3 +849,34 @@ def test_a_partial_rep_a_third_deep_heaving_a_third_counts_if_it_takes_a_reps_ti
     assert len(reps) == (9 if counted else 8), types(events)
     partial = [round(e["t"] - 100.0) for e in reps if e["partial"]]
     assert partial == ([16] if counted else []), partial
+
+
+def test_partial_reps_as_a_sag_with_little_palm_roll_ends_are_each_counted() -> None:
+    """Five reps 0.09 deep, then the hips sag 0.035 in u while the palms roll only 8 mm
+    (more u per mm than most): three reps in the sag, a partial one a third as deep whose
+    way up is the hips coming back up, another partial one, and two whole reps. The palms'
+    roll is read against u's drop at the sag's tops, and the top follows what that
+    teaches: each partial rep is one."""
+
+    def body(t: float) -> float:
+        if 3.0 <= t < 19.0:
+            k = (t - 3.0) / 2.0
+            return 0.09 * 0.5 * (1 - math.cos(2 * math.pi * (k % 1)))
+        if 19.4 <= t < 23.4:
+            k = (t - 19.4) / 2.0
+            return 0.028 * 0.5 * (1 - math.cos(2 * math.pi * (k % 1)))
+        if 23.6 <= t < 27.6:
+            k = (t - 23.6) / 2.0
+            return 0.09 * 0.5 * (1 - math.cos(2 * math.pi * (k % 1)))
+        return 0.0
+
+    def sag(t: float) -> float:
+        return _ramp(t, 13.0, 0.3) * (1.0 - _ramp(t, 20.6, 0.3))
+
+    u = lambda t: 0.66 + body(t) - 0.035 * sag(t)  # noqa: E731
+    frames = pushup_frames(u, 30.0, heave_of=body, hand_shift=lambda t: 8.0 * sag(t))
+    _, events = run(itertools.chain(frames, empty_frames(3, 130)))
+    reps = [e for e in events if e["event_type"] == "rep"]
+    assert len(reps) == 12, [(round(e["t"] - 100, 1), e["depth"]) for e in reps]
+    assert [round(e["t"] - 100.0) for e in reps if e["partial"]] == [22, 23], reps
+    assert types(events).count("sag_started") == 1, types(events)
