@@ -133,6 +133,17 @@ def _centre(contacts: tuple[Contact, ...]) -> Point:
     )
 
 
+def _area_centre(contacts: tuple[Contact, ...]) -> Point:
+    """The centre of all the contacts' cells together."""
+    area = sum(c.area_cm2 for c in contacts)
+    if area <= 0:
+        return _centre(contacts)
+    return (
+        sum(c.centroid[0] * c.area_cm2 for c in contacts) / area,
+        sum(c.centroid[1] * c.area_cm2 for c in contacts) / area,
+    )
+
+
 def _along(c: Contact, axis: Point) -> float:
     """The contact's extent along the axis, mm, from its pressure spread and bounding box."""
     ax, ay = axis
@@ -301,6 +312,12 @@ class PatternFinder:
             share_lo, share_hi = share_lo - 0.2, share_hi + 0.05
         if not (share_lo - share_margin <= share <= share_hi + share_margin):
             return None
+        if knees:
+            # Knees that touch read as one patch and part again: u is measured from where
+            # all the support's cells are, which that does not move (the mean of the
+            # patches' centres jumps toward the feet behind them, and u with it). Toes are
+            # small and alike: their patches' centres are steadier than their cells.
+            support_at = _area_centre(support)
         pattern = Pattern(
             knees=knees,
             hands=hands,

@@ -880,3 +880,43 @@ def test_partial_reps_as_a_sag_with_little_palm_roll_ends_are_each_counted() -> 
     assert len(reps) == 12, [(round(e["t"] - 100, 1), e["depth"]) for e in reps]
     assert [round(e["t"] - 100.0) for e in reps if e["partial"]] == [22, 23], reps
     assert types(events).count("sag_started") == 1, types(events)
+
+
+def _knees_touch_at_the_top(frames, body):
+    """Knee push-ups with the feet down behind the knees; near each top the two knees
+    touch and read as one patch."""
+    for f in frames:
+        h1, h2, k1, k2 = f.contacts
+        feet = [
+            contact(k1.centroid[0] - 300.0, k.centroid[1], 30.0, 40.0, 60.0, 50.0) for k in (k1, k2)
+        ]
+        if body(f.t - 100.0) < 0.01:
+            area = k1.area_cm2 + k2.area_cm2
+            x = (k1.centroid[0] + k2.centroid[0]) / 2
+            y = (k1.centroid[1] + k2.centroid[1]) / 2
+            knees = [contact(x, y, k1.load_n + k2.load_n, area, 350.0, 300.0)]
+        else:
+            knees = [k1, k2]
+        cs = [h1, h2, *knees, *feet]
+        total = sum(c.load_n for c in cs)
+        cop = (
+            sum(c.cop[0] * c.load_n for c in cs) / total,
+            sum(c.cop[1] * c.load_n for c in cs) / total,
+        )
+        yield Features(t=f.t, load_n=total, cop=cop, contacts=cs)
+
+
+def test_knees_that_touch_at_each_top_do_not_move_u() -> None:
+    """Eight knee push-ups 0.05 deep in u with the feet down behind the knees, the knees
+    touching near each top so that they read as one patch there and as two below. Where u
+    is measured from stays put: eight reps, each as deep as it was, and no sag."""
+    body = rep_u(0.0, 0.05, reps=8, period=2.2, start=3.0)
+    u = lambda t: 0.53 + body(t)  # noqa: E731
+    frames = pushup_frames(u, 23.0, knees=True, length_mm=800, heave_of=body)
+    frames = _knees_touch_at_the_top(frames, body)
+    _, events = run(itertools.chain(frames, empty_frames(3, 123)))
+    ended = [e for e in events if e["event_type"] == "set_ended"]
+    assert [e["reps"] for e in ended] == [8], types(events)
+    depths = [e["depth"] for e in events if e["event_type"] == "rep"]
+    assert all(0.045 <= d <= 0.055 for d in depths), depths
+    assert "sag_started" not in types(events), types(events)
