@@ -466,7 +466,13 @@ class Detector:
             hands_ok = min(math.dist(palm, q) for q in self._palms_seen) <= MAX_HANDS_JUMP_MM
         else:
             hands_ok = math.dist(p.hands_at, h) <= MAX_HANDS_JUMP_MM
-        return hands_ok and math.dist(p.support_at, s) <= MAX_SUPPORT_JUMP_MM
+        home = self._support_home
+        # (the knees set down for a rest pull the support's anchor toward them on the way:
+        # the toes back where the reps were done are the set going on, not a misread)
+        support_ok = math.dist(p.support_at, s) <= MAX_SUPPORT_JUMP_MM or (
+            home is not None and math.dist(p.support_at, home) <= MAX_SUPPORT_JUMP_MM / 4
+        )
+        return hands_ok and support_ok
 
     def _drop_candidate(self) -> None:
         self.current = None
@@ -539,6 +545,7 @@ class Detector:
         self._u = _Smoother(self.cfg.u_smoothing_s)
         self._hands = _Anchor()
         self._support = _Anchor()
+        self._support_home: Point | None = None  # the support where the last rep was done
         self._palms_seen = []
         self.u: float | None = None
         self._going_down = False
@@ -880,6 +887,7 @@ class Detector:
             depth = round(swing, 4)
             partial = bool(median and swing < cfg.partial_fraction * median)
             cur.reps.append(RepRecord(n, t, swing, self._top_u, duration, partial))
+            self._support_home = self._support.at
             self._rep_heaves.append(heave)
             if len(self._rep_heaves) >= 3:
                 self._usual_heave = statistics.median(self._rep_heaves)
@@ -948,6 +956,7 @@ class Detector:
         depth = cur.median_depth() or 0.0
         n = len(cur.reps) + 1
         cur.reps.append(RepRecord(n, t, depth, self._top_u or 0.0, end - start, False, True))
+        self._support_home = self._support.at
         self._unconfirmed = make_event(
             "rep",
             t,

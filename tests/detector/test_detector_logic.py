@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -920,3 +921,54 @@ def test_knees_that_touch_at_each_top_do_not_move_u() -> None:
     depths = [e["depth"] for e in events if e["event_type"] == "rep"]
     assert all(0.045 <= d <= 0.055 for d in depths), depths
     assert "sag_started" not in types(events), types(events)
+
+
+def test_toes_back_where_the_reps_were_after_a_knee_rest_carry_the_set_on() -> None:
+    """Four reps, then a rest on the knees: as the knees first touch down they are light
+    and small like toes, and the support's anchor is pulled toward them; then they take
+    the load (the pattern is gone), and after 0.9 s the person is back on the toes, 30 mm
+    behind where they were, for three more reps. The toes are back where the reps were
+    done: one set of seven reps, not two."""
+    body = rep_u(0.0, 0.06, reps=4, period=2.0, start=3.0)
+    after = rep_u(0.0, 0.06, reps=3, period=2.0, start=14.5)
+
+    def rest_on_the_knees(frames):
+        for f in frames:
+            t = f.t - 100.0
+            h1, h2, s1, s2 = f.contacts
+            support = sum(c.load_n for c in (s1, s2))
+            if 11.5 <= t < 11.7:  # the knees touch down, light and small
+                knees = [
+                    contact(800.0, s.centroid[1], support / 4, 40.0, 50.0, 40.0) for s in (s1, s2)
+                ]
+                toes = [dataclasses.replace(s, load_n=s.load_n / 2) for s in (s1, s2)]
+                cs = [h1, h2, *toes, *knees]
+            elif 11.7 <= t < 12.6:  # resting on the knees
+                knees = [
+                    contact(800.0, s.centroid[1], support / 2, 250.0, 200.0, 100.0)
+                    for s in (s1, s2)
+                ]
+                cs = [h1, h2, *knees]
+            elif t >= 12.6:  # back on the toes, a little further back
+                cs = [h1, h2] + [
+                    dataclasses.replace(
+                        s,
+                        centroid=(s.centroid[0] - 30.0, s.centroid[1]),
+                        cop=(s.cop[0] - 30.0, s.cop[1]),
+                    )
+                    for s in (s1, s2)
+                ]
+            else:
+                cs = [h1, h2, s1, s2]
+            total = sum(c.load_n for c in cs)
+            cop = (
+                sum(c.cop[0] * c.load_n for c in cs) / total,
+                sum(c.cop[1] * c.load_n for c in cs) / total,
+            )
+            yield Features(t=f.t, load_n=total, cop=cop, contacts=cs)
+
+    u = lambda t: 0.66 + body(t) + after(t)  # noqa: E731
+    frames = rest_on_the_knees(pushup_frames(u, 22.0))
+    _, events = run(itertools.chain(frames, empty_frames(3, 122)))
+    ended = [e for e in events if e["event_type"] == "set_ended"]
+    assert [e["reps"] for e in ended] == [7], types(events)
