@@ -972,3 +972,19 @@ def test_toes_back_where_the_reps_were_after_a_knee_rest_carry_the_set_on() -> N
     _, events = run(itertools.chain(frames, empty_frames(3, 122)))
     ended = [e for e in events if e["event_type"] == "set_ended"]
     assert [e["reps"] for e in ended] == [7], types(events)
+
+
+def test_palms_rolled_back_after_a_fast_drop_off_the_top_are_no_sag() -> None:
+    """Five reps, then the person gets off: u is thrown 0.07 toward the palms in 0.1 s and
+    held there for a second with the palms rolled 6 mm toward the wrists, then the
+    pattern goes. What follows a swing faster than any rep, until the next top, says
+    nothing about the hips: no sag."""
+    body = rep_u(0.0, 0.08, reps=5, period=2.0, start=3.0)
+
+    def u(t: float) -> float:
+        return 0.66 + body(t) + 0.07 * _ramp(t, 14.0, 0.1)
+
+    frames = pushup_frames(u, 15.2, heave_of=body, hand_shift=lambda t: 6.0 * _ramp(t, 14.05, 0.15))
+    _, events = run(itertools.chain(frames, empty_frames(3, 115.2)))
+    assert "sag_started" not in types(events), types(events)
+    assert events[-1]["event_type"] == "set_ended" and events[-1]["reps"] == 5, types(events)
