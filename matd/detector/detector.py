@@ -139,6 +139,7 @@ SAG_LEARN_AT_TOP_S = 0.2
 # (the palms must have rolled this many sag_hand_shift_mm past the dead band for u's drop
 # over their roll to be read: less is mostly the palms' noise)
 SAG_LEARN_ROLL = 1.0
+HELD_MIN_REPS = 3
 
 
 @dataclass
@@ -1143,7 +1144,9 @@ class Detector:
             ev_h = 0.0
         # Mid-rep u cannot be judged until the next top: the palms alone decide, by a clear
         # shift at once or a lesser one that holds.
-        if mid_rep and ev_h >= cfg.sag_hand_held:
+        # (a lesser shift is weighed only against a line that more than the baseline's reps
+        # have shown: palms that roll less on the third rep than on the first two are no sag)
+        if mid_rep and ev_h >= cfg.sag_hand_held and len(cur.reps) >= HELD_MIN_REPS:
             self._hand_weak_since = self._hand_weak_since if self._hand_weak_since else t
         else:
             self._hand_weak_since = None

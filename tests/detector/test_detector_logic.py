@@ -988,3 +988,20 @@ def test_palms_rolled_back_after_a_fast_drop_off_the_top_are_no_sag() -> None:
     _, events = run(itertools.chain(frames, empty_frames(3, 115.2)))
     assert "sag_started" not in types(events), types(events)
     assert events[-1]["event_type"] == "set_ended" and events[-1]["reps"] == 5, types(events)
+
+
+def test_palms_that_roll_less_on_the_third_rep_than_on_the_first_two_are_no_sag() -> None:
+    """The palms roll 3.5 mm toward the fingers at the bottom of each of the first two
+    reps, which are the baseline, not at all on the third, and as before on the three
+    after it: mid-rep on the third they sit 3.5 mm toward the wrists of the line the two
+    reps taught, for half a second. A line from two reps is not held against a lesser
+    shift than one that alone starts a sag: no sag."""
+    body = rep_u(0.0, 0.07, reps=6, period=2.0, start=3.0)
+
+    def roll(t: float) -> float:
+        return 0.0 if 7.0 <= t < 9.0 else -50.0 * body(t)
+
+    u = lambda t: 0.66 + body(t)  # noqa: E731
+    frames = pushup_frames(u, 16.0, heave_of=body, hand_shift=roll)
+    _, events = run(itertools.chain(frames, empty_frames(3, 116)))
+    assert "sag_started" not in types(events), types(events)
