@@ -75,7 +75,9 @@ class DetectorConfig(_Section):
     limb_gap_mm: float = Field(45.0, ge=0, description="closer patches are one limb")
     max_angle_deg: float = Field(35.0, gt=0, le=90, description="body axis vs the mat's long side")
     palm_min_cm2: float = Field(30.0, ge=0)
-    palm_max_cm2: float = Field(280.0, gt=0)
+    palm_max_cm2: float = Field(
+        320.0, gt=0, description="a heavy person's palm on a 33 mm grid reads up to 305 cm²"
+    )
     palm_max_len_mm: float = Field(280.0, gt=0)
     hands_gap_min_mm: float = Field(150.0, ge=0, description="lateral distance between palms")
     hands_gap_max_mm: float = Field(950.0, gt=0)

@@ -81,3 +81,15 @@ def test_a_knee_push_up_with_a_palm_over_the_edge_is_read_the_right_way_round() 
     found = PatternFinder(DetectorConfig()).find(frame)
     assert found is not None and found.knees
     assert found.hands_at[0] > 1600.0  # the palms are the hands
+
+
+def test_a_heavy_persons_palms_on_a_coarse_grid_are_a_plank() -> None:
+    """A 120 kg person's palms on a 33 mm grid read 300 cm² each (every cell they touch
+    counts whole); the set must start all the same."""
+    found = PatternFinder(DetectorConfig()).find(toes_frame(300.0, 295.0, weight=1200.0))
+    assert found is not None and not found.knees
+
+
+def test_a_seat_is_still_no_palm() -> None:
+    """Buttocks and thighs read 700 cm² and more: far past the largest palm."""
+    assert PatternFinder(DetectorConfig()).find(toes_frame(700.0, 650.0, weight=800.0)) is None
