@@ -36,6 +36,17 @@ def test_a_short_persons_knee_push_up_leaning_onto_the_palms_is_the_pattern() ->
     assert found is not None and found.knees
 
 
+def test_a_short_persons_knee_push_up_in_progress_holds_at_its_top() -> None:
+    """At the top of the same knee push-up the palms carry least (53.5%): a set already in
+    progress holds its pattern there, by the set's looser share, though it would not start
+    one."""
+    frame = knees_frame(510.0, 0.535)
+    cfg = DetectorConfig()
+    assert PatternFinder(cfg).find(frame) is None
+    held = PatternFinder(cfg).find(frame, share_margin=cfg.hold_share_margin)
+    assert held is not None and held.knees
+
+
 def test_all_fours_as_far_from_the_palms_but_sitting_back_is_not() -> None:
     """On all fours the knees sit under the hips: the palms carry half the weight or less."""
     assert PatternFinder(DetectorConfig()).find(knees_frame(510.0, 0.5)) is None
