@@ -727,6 +727,16 @@ def test_sagging_hips_that_bob_as_little_as_a_squeezed_partial_rep_are_no_rep() 
     assert [e["reps"] for e in ended] == [7], types(events)
 
 
+def _knees_down(frames, t0: float, t1: float):
+    """The frames with both knees set down from t0 to t1 (s after the start): 0.45 m ahead
+    of the toes, taking as much as a palm, so there is no push-up pattern."""
+    for f in frames:
+        if t0 <= f.t - 100.0 < t1:
+            knees = [contact(800.0, 400.0 + s * 120, 250.0, 150.0, 120.0, 80.0) for s in (1, -1)]
+            f = Features(t=f.t, load_n=f.load_n + 500.0, cop=f.cop, contacts=f.contacts + knees)
+        yield f
+
+
 def test_a_swing_just_before_the_knees_touch_down_for_a_rest_is_no_rep() -> None:
     """Four reps, then the person sinks a little and drops to the knees for a rest: the
     pattern goes 0.1 s after u is back near the top, for 0.75 s. That swing was the way down to the
@@ -740,18 +750,8 @@ def test_a_swing_just_before_the_knees_touch_down_for_a_rest_is_no_rep() -> None
             return 0.03 * 0.5 * (1 - math.cos(2 * math.pi * (t - 11.0) / 1.4))
         return 0.0
 
-    def with_knees_down(frames):
-        # (the knees, 0.45 m ahead of the toes, take as much as a palm: no push-up pattern)
-        for f in frames:
-            if 12.25 <= f.t - 100.0 < 13.0:
-                knees = [
-                    contact(800.0, 400.0 + s * 120, 250.0, 150.0, 120.0, 80.0) for s in (1, -1)
-                ]
-                f = Features(t=f.t, load_n=f.load_n + 500.0, cop=f.cop, contacts=f.contacts + knees)
-            yield f
-
     u = lambda t: 0.66 + body(t)  # noqa: E731
-    frames = with_knees_down(pushup_frames(u, 22.0, heave_of=body))
+    frames = _knees_down(pushup_frames(u, 22.0, heave_of=body), 12.25, 13.0)
     _, events = run(itertools.chain(frames, empty_frames(3, 122)))
     ended = [e for e in events if e["event_type"] == "set_ended"]
     assert [e["reps"] for e in ended] == [7], types(events)
@@ -776,18 +776,9 @@ def test_a_knee_rest_in_a_sag_keeps_the_palms_reference_and_the_rep_the_sag_ends
     def sag(t: float) -> float:
         return _ramp(t, 11.5, 0.3) * (1.0 - _ramp(t, 20.2, 0.4))
 
-    def with_knees_down(frames):
-        for f in frames:
-            if 14.3 <= f.t - 100.0 < 15.1:
-                knees = [
-                    contact(800.0, 400.0 + s * 120, 250.0, 150.0, 120.0, 80.0) for s in (1, -1)
-                ]
-                f = Features(t=f.t, load_n=f.load_n + 500.0, cop=f.cop, contacts=f.contacts + knees)
-            yield f
-
     u = lambda t: 0.66 + body(t) - 0.035 * sag(t)  # noqa: E731
-    frames = with_knees_down(
-        pushup_frames(u, 23.0, heave_of=body, hand_shift=lambda t: 14.0 * sag(t))
+    frames = _knees_down(
+        pushup_frames(u, 23.0, heave_of=body, hand_shift=lambda t: 14.0 * sag(t)), 14.3, 15.1
     )
     _, events = run(itertools.chain(frames, empty_frames(3, 123)))
     ended = [e for e in events if e["event_type"] == "set_ended"]
