@@ -1085,7 +1085,8 @@ class Detector:
         # as mid-rep, not held back by a u that cannot show the drop yet.
         # (a top still falling through the baseline, as a sag pulls u down at a rep's end,
         # is no top yet: its drop is not known, and a pike holds its top high)
-        falling_top = not self._going_down and t - self._top_t < FALLING_TOP_S
+        # (in a plank a top that keeps falling is the breath's sway, and no rep's end)
+        falling_top = bool(cur.reps) and not self._going_down and t - self._top_t < FALLING_TOP_S
         mid_rep = self._going_down or u - cur.baseline_u > 0.5 * self.sag_threshold or falling_top
         if self._hand_fit is not None:
             slope, icpt = self._hand_fit
