@@ -1130,6 +1130,7 @@ class Detector:
             (-drop > 0.5 * max(self.sag_threshold, cfg.pike_threshold_u) and not falling_top)
             or drop > cfg.sag_max_u
             or self._wild_until > t
+            # (and on until the next top if u swung wild since it left the last one)
             or (self._going_down and self._wild_until - WILD_HOLD_S >= self._left_t)
             or self._beyond_bottom(u, BEYOND_BOTTOM_DEPTHS)
         )

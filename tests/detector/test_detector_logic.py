@@ -649,6 +649,17 @@ def test_a_heaving_sagging_plank_after_a_set_of_reps_is_no_rep_and_no_crash() ->
     assert "sag_started" in types(events)
 
 
+def _fifth_rep_shown_as(body, shown_u: float):
+    """u for reps 2 s apart from t = 3 s whose fifth, 0.03 deep in `body`, shows only
+    `shown_u` in u (the cells squeeze it); the load still heaves with `body`."""
+
+    def u(t: float) -> float:
+        k = (t - 3.0) / 2.0
+        return 0.66 + (body(t) * shown_u / 0.03 if 4 <= k < 5 else body(t))
+
+    return u
+
+
 def test_a_partial_rep_that_shows_little_in_u_but_heaves_like_half_a_rep_counts() -> None:
     """Reps 0.06 deep; the fifth goes half way down, but the cells (palms near saturation)
     show it as 0.013 in u, under `rep_min_depth_u`. The load heaves as half a rep does, far
@@ -661,10 +672,7 @@ def test_a_partial_rep_that_shows_little_in_u_but_heaves_like_half_a_rep_counts(
         depth = 0.03 if 4 <= k < 5 else 0.06
         return depth * 0.5 * (1 - math.cos(2 * math.pi * (k % 1)))
 
-    def u(t: float) -> float:
-        k = (t - 3.0) / 2.0
-        return 0.66 + (body(t) * 0.013 / 0.03 if 4 <= k < 5 else body(t))
-
+    u = _fifth_rep_shown_as(body, 0.013)
     _, events = run(itertools.chain(pushup_frames(u, 22.0, heave_of=body), empty_frames(3, 122)))
     reps_told = [e for e in events if e["event_type"] == "rep"]
     assert len(reps_told) == 8, types(events)
@@ -686,10 +694,7 @@ def test_a_slow_partial_rep_that_shows_under_heaved_min_u_counts() -> None:
             return 0.03 * 0.5 * (1 - math.cos(2 * math.pi * s)) if s < 1 else 0.0
         return 0.06 * 0.5 * (1 - math.cos(2 * math.pi * (k % 1)))
 
-    def u(t: float) -> float:
-        k = (t - 3.0) / 2.0
-        return 0.66 + (body(t) * 0.0095 / 0.03 if 4 <= k < 5 else body(t))
-
+    u = _fifth_rep_shown_as(body, 0.0095)
     _, events = run(itertools.chain(pushup_frames(u, 22.0, heave_of=body), empty_frames(3, 122)))
     reps_told = [e for e in events if e["event_type"] == "rep"]
     assert len(reps_told) == 8, types(events)
