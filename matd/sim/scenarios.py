@@ -69,11 +69,56 @@ def place_person(
             frame = BodyFrame(x, y, book.frame.heading)
             break
         limit *= 0.9
+    else:
+        return _overhanging(rng, person, book, facing, renderer)
     info: dict[str, Any] = {"off_edge": None}
     if off_edge:
         slid = _slide_off(rng, person, frame, renderer)
         if slid is not None:
             frame, info["off_edge"] = slid
+    return frame, info
+
+
+def _overhanging(
+    rng: np.random.Generator,
+    person: Person,
+    book: PoseBook,
+    facing: float,
+    renderer: PressureRenderer,
+) -> tuple[BodyFrame, dict[str, Any]]:
+    """A person too long for the mat: the turn (within ±20°) that overhangs least, the hands
+    at their end of the mat and the toes (or knees) over the far edge, as a tall person on a
+    short mat lies. The truth says how much of the overhanging contact is still on the mat."""
+    length, width = renderer.length_mm, renderer.width_mm
+
+    def overhang(rot: float) -> float:
+        book.frame = BodyFrame(0.0, 0.0, facing + math.radians(rot))
+        x0, x1, y0, y1 = _extent(book)
+        return max(0.0, x1 - x0 - length) + max(0.0, y1 - y0 - width)
+
+    turns = np.arange(-20.0, 20.5, 1.0)
+    costs = [overhang(float(r)) for r in turns]
+    best = [float(r) for r, c in zip(turns, costs, strict=True) if c <= min(costs) + 1.0]
+    rot = best[int(rng.integers(len(best)))]
+    book.frame = BodyFrame(0.0, 0.0, facing + math.radians(rot))
+    x0, x1, y0, y1 = _extent(book)
+    # the hands are the frame's origin: flush the end of the box that holds them
+    if x1 - x0 <= length:
+        x = float(rng.uniform(-x0, length - x1))
+    else:
+        x = length - x1 if math.cos(book.frame.heading) > 0 else -x0
+    y = float(rng.uniform(-y0, width - y1)) if y1 - y0 <= width else 0.5 * (width - y1 - y0)
+    frame = BodyFrame(x, y, book.frame.heading)
+    book.frame = frame
+    pose = book.plank(person.top_u)
+    on_mat: dict[str, float] = {}
+    for k, limb in pose.items():
+        name = "toes" if k.startswith("foot") else k
+        on_mat[name] = min(on_mat.get(name, 1.0), renderer.on_mat_fraction(limb.state(100.0)))
+    worst = min(on_mat, key=lambda k: on_mat[k])
+    info: dict[str, Any] = {"off_edge": None}
+    if on_mat[worst] < 0.97:
+        info["off_edge"] = {"contact": worst, "on_mat_fraction": round(on_mat[worst], 3)}
     return frame, info
 
 

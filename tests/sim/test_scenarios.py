@@ -163,6 +163,31 @@ def test_a_placed_push_up_pattern_lies_on_the_mat():
             assert renderer.on_mat_fraction(limb.state(100.0)) > 0.99
 
 
+def test_a_person_longer_than_the_mat_lies_with_the_toes_over_the_far_edge():
+    # no turn fits 1.4 m from hands to toes on a 1.5 m mat, so the hands go to one end and
+    # the truth says how much of the toes is left on the mat (it used to put the hands in
+    # the middle, the toes on the floor, and call every contact on the mat)
+    import dataclasses
+
+    from matd.sim.body import PoseBook
+
+    g = Geometry(rows=28, cols=60)
+    renderer = PressureRenderer(g)
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        person = dataclasses.replace(Person.draw(rng), hand_to_toe_m=1.4, hand_span_m=0.45)
+        frame, info = place_person(rng, person, g, off_edge=False)
+        pose = PoseBook(person, frame, rng).plank(person.top_u)
+        for hand in ("hand_L", "hand_R"):
+            assert renderer.on_mat_fraction(pose[hand].state(100.0)) > 0.99
+        feet = [v for k, v in pose.items() if k.startswith("foot")]
+        toes = min(renderer.on_mat_fraction(v.state(100.0)) for v in feet)
+        assert 0.0 < toes < 0.97
+        assert info["off_edge"] == {"contact": "toes", "on_mat_fraction": round(toes, 3)}
+        turn = math.degrees(frame.heading) % 180.0
+        assert min(turn, 180.0 - turn) <= 20.0
+
+
 def test_the_demo_goes_on_and_on_with_every_kind_of_set():
     source, truth = scenario_source("demo", 8)
     assert truth.get("endless") is True
