@@ -84,6 +84,11 @@ HEAVED_CLEAR_MIN_U = 0.008
 PARTIAL_SWING = 0.3
 PARTIAL_HEAVE = 0.25
 PARTIAL_MIN_S = 0.8
+# A swing heaving the load this much is a body going down and up even before the set's reps
+# have shown their heave, down to STRONG_MIN_U of u: toes over the mat's edge, rolling more of
+# themselves onto it at the bottom, squeeze u's swing, while breathing never heaves the load.
+STRONG_HEAVE = 0.12
+STRONG_MIN_U = 0.008
 # Until a mat's reps have shown whether they heave, a rep without heave must swing u this
 # far: more than breathing sways it in a plank (SIGNALS.md: up to 0.02).
 FLAT_FIRST_U = 0.04
@@ -879,6 +884,13 @@ class Detector:
         ):
             clear = self._sag is None
             min_depth = min(min_depth, HEAVED_CLEAR_MIN_U if clear else HEAVED_MIN_U)
+        if (
+            heave >= STRONG_HEAVE
+            and (usual_heave is None or len(cur.reps) < 2)
+            and self._left_t - cur.start_t >= cfg.pattern_stable_s
+        ):
+            # (one that began as the pattern formed heaves with the person getting onto it)
+            min_depth = min(min_depth, STRONG_MIN_U)
         if self._wild_t >= self._left_t:
             # u swung faster than a body lowers itself: someone dropping to the mat or
             # getting off it, not a rep.
