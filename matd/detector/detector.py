@@ -846,17 +846,35 @@ class Detector:
             # until it is known which this mat is, only a deep swing does.
             known = usual_heave is not None
             flat_mat = usual_heave is not None and usual_heave < NO_HEAVE
-            # (a flat mat shows partial reps by u alone: a third of the usual depth is one)
-            shallow_like = median is not None and swing >= FLAT_PARTIAL * median
-            # (and a heave-less swing after a long hold is a pike or a shift of weight in
-            # a plank, more likely than the first rep of a set that began long ago)
+            # (a heave-less swing after a long hold is a pike or a shift of weight in a
+            # plank, more likely than the first rep of a set that began long ago)
             since = cur.reps[-1].t if cur.reps else cur.start_t
-            moved = (flat_mat and (moved or shallow_like)) or (
-                not known
-                and swing >= FLAT_FIRST_U
+            first_like = (
+                swing >= FLAT_FIRST_U
                 and duration <= FLAT_FIRST_MAX_S
                 and self._left_t - since <= FLAT_FIRST_GAP_S
             )
+            if flat_mat and median is not None:
+                # A flat mat shows partial reps by u alone: a third of the set's usual depth
+                # is one.
+                moved = moved or swing >= FLAT_PARTIAL * median
+            elif flat_mat:
+                # Its "heave" says nothing (every swing heaves as little as its reps), so a
+                # set's first rep must swing as far as on an unknown mat: a plank's
+                # breathing sways u as much as a shallow rep.
+                moved = sure or first_like
+            else:
+                # (once the set's reps have come without heave, one like them is one,
+                # however long it paused; after heaving reps, a slow heave-less swing is
+                # more likely the hips piking)
+                heaves = list(self._rep_heaves)[-len(cur.reps) :] if cur.reps else [1.0]
+                again = (
+                    median is not None
+                    and like_the_others
+                    and swing >= FLAT_FIRST_U
+                    and max(heaves) < NO_HEAVE
+                )
+                moved = not known and (first_like or again)
         if (
             self._sag is not None
             and not cur.reps

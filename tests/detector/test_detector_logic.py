@@ -362,6 +362,46 @@ def test_a_heaveless_swing_after_a_long_plank_is_no_rep_before_the_mat_is_known(
         assert events[-1]["reps"] == reps, (reps, types(events))
 
 
+def test_a_plank_breathing_on_a_mat_known_to_be_flat_is_no_set_of_reps() -> None:
+    """Once a flat mat's reps have shown that its load never heaves, a plank's breathing
+    (u swaying 0.025 at 0.3 Hz) is not a rep either: a set's first rep still has to swing
+    like one. (A flat mat's "heave" matched its reps' and let every sway count.)"""
+    reps = rep_u(0.66, 0.07, reps=5, period=2.0, start=3.0)
+
+    def breathing(t: float) -> float:
+        return 0.66 + 0.0125 * (1.0 - math.cos(2.0 * math.pi * 0.3 * t))
+
+    frames = itertools.chain(
+        _flat(pushup_frames(reps, 15.0)),
+        empty_frames(5.0, 115.0),
+        _flat(pushup_frames(breathing, 25.0, t0=130.0)),
+        empty_frames(3.0, 155.0),
+    )
+    _, events = run(frames)
+    ended = [e for e in events if e["event_type"] == "set_ended"]
+    assert [(e["kind"], e["reps"]) for e in ended] == [("pushup", 5), ("plank", 0)], types(events)
+
+
+def test_a_rep_paused_at_the_bottom_counts_before_a_flat_mat_is_known() -> None:
+    """With the load flat, the set's first two reps are counted as deep heaveless swings
+    soon after it formed; a third like them, held 2 s at the bottom, is one as well, though
+    a first rep that slow could be a pike."""
+
+    def u(t: float) -> float:
+        if t < 7.0:
+            return rep_u(0.66, 0.07, reps=2, period=2.0, start=3.0)(t)
+        if t < 8.0:
+            return 0.66 + 0.07 * _ramp(t, 7.0, 1.0)
+        if t < 10.0:
+            return 0.73
+        return 0.73 - 0.07 * _ramp(t, 10.0, 1.0)
+
+    frames = _flat(pushup_frames(u, 15.0))
+    _, events = run(itertools.chain(frames, empty_frames(3.0, 115.0)))
+    assert events[-1]["event_type"] == "set_ended"
+    assert events[-1]["reps"] == 3, types(events)
+
+
 def test_hips_coming_back_up_in_a_sagging_plank_are_no_rep() -> None:
     """A plank sags 0.04 (the palms rolled toward the wrists) for 8 s; the hips come back up
     to the baseline and, getting off, drop again: u swings by the sag's depth, no further
