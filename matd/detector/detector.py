@@ -95,6 +95,14 @@ FLAT_FIRST_U = 0.04
 FLAT_FIRST_MAX_S = 3.0
 # ...and must leave the top this soon after the set formed or its last rep.
 FLAT_FIRST_GAP_S = 8.0
+# ...or, however slow and long after, swing this far (more than a pike or a shift of weight).
+FLAT_DEEP_U = 0.08
+# On a mat known to be flat, where the last set's reps (at least FLAT_KNOWN_REPS of them)
+# swung u less than usual (a squeezing sensor), a first rep may swing this share of them,
+# never under FLAT_FIRST_MIN_U (more than breathing sways u, SIGNALS.md: up to 0.02).
+FLAT_KNOWN_REPS = 3
+FLAT_KNOWN_SHARE = 0.6
+FLAT_FIRST_MIN_U = 0.025
 # On a flat mat a swing this share of the set's usual depth is a (partial) rep.
 FLAT_PARTIAL = 0.3
 # The palms' line is known once this many frames have taught it.
@@ -339,6 +347,8 @@ class Detector:
         # Their median once three reps have shown it (kept as reps come, not per frame).
         self._usual_heave: float | None = None
         self._sag_u_per_mm = SAG_U_PER_MM
+        # How deep the last set's reps swung u: what this mat (and its person) shows.
+        self._mat_depth: float | None = None
         self._sag_learn_t: float | None = None
         self._init_cycle()
 
@@ -518,6 +528,8 @@ class Detector:
         if self._pike_since is not None:
             events.append(make_event("pike_ended", end_t, cur.set_id))
         median = cur.median_depth()
+        if median is not None and len(cur.reps) >= FLAT_KNOWN_REPS:
+            self._mat_depth = median
         partial = (
             sum(r.depth < self.cfg.partial_fraction * median for r in cur.reps) if median else 0
         )
@@ -849,8 +861,11 @@ class Detector:
             # (a heave-less swing after a long hold is a pike or a shift of weight in a
             # plank, more likely than the first rep of a set that began long ago)
             since = cur.reps[-1].t if cur.reps else cur.start_t
-            first_like = (
-                swing >= FLAT_FIRST_U
+            first_u = FLAT_FIRST_U
+            if flat_mat and self._mat_depth is not None:
+                first_u = max(FLAT_FIRST_MIN_U, min(first_u, FLAT_KNOWN_SHARE * self._mat_depth))
+            first_like = swing >= FLAT_DEEP_U or (
+                swing >= first_u
                 and duration <= FLAT_FIRST_MAX_S
                 and self._left_t - since <= FLAT_FIRST_GAP_S
             )

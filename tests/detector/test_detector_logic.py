@@ -402,6 +402,44 @@ def test_a_rep_paused_at_the_bottom_counts_before_a_flat_mat_is_known() -> None:
     assert events[-1]["reps"] == 3, types(events)
 
 
+@pytest.mark.parametrize("then_depth,then_reps", [(0.03, 6), (0.02, 0)])
+def test_a_flat_mats_first_rep_may_be_as_shallow_as_its_last_sets(
+    then_depth: float, then_reps: int
+) -> None:
+    """A flat mat whose last set's reps swung u 0.045 (a sensor that squeezes u): the next
+    set's reps, at 0.03, are counted from the first; a plank swaying 0.02 (breathing) is
+    still no rep."""
+    first = rep_u(0.66, 0.045, reps=5, period=2.0, start=3.0)
+    then = rep_u(0.66, then_depth, reps=6, period=2.0, start=3.0)
+    frames = itertools.chain(
+        _flat(pushup_frames(first, 15.0)),
+        empty_frames(5.0, 115.0),
+        _flat(pushup_frames(then, 18.0, t0=130.0)),
+        empty_frames(3.0, 148.0),
+    )
+    _, events = run(frames)
+    ended = [e for e in events if e["event_type"] == "set_ended"]
+    assert [e["reps"] for e in ended] == [5, then_reps], types(events)
+
+
+def test_a_deep_slow_first_rep_long_after_the_set_formed_counts_on_a_flat_load() -> None:
+    """Held 10 s in a plank, then a first rep of 0.09 with a 2 s pause at the bottom (3.8 s
+    in all), the load flat: deeper than a pike or a shift of weight moves u, so it is a rep,
+    and the set's next reps follow it."""
+
+    def u(t: float) -> float:
+        if t < 10.0 or t >= 13.8:
+            return rep_u(0.66, 0.09, reps=3, period=2.0, start=13.8)(t)
+        if t < 10.9:
+            return 0.66 + 0.09 * _ramp(t, 10.0, 0.9)
+        return 0.75 - 0.09 * _ramp(t, 12.9, 0.9)
+
+    frames = _flat(pushup_frames(u, 22.0))
+    _, events = run(itertools.chain(frames, empty_frames(3.0, 122.0)))
+    assert events[-1]["event_type"] == "set_ended"
+    assert events[-1]["reps"] == 4, types(events)
+
+
 def test_hips_coming_back_up_in_a_sagging_plank_are_no_rep() -> None:
     """A plank sags 0.04 (the palms rolled toward the wrists) for 8 s; the hips come back up
     to the baseline and, getting off, drop again: u swings by the sag's depth, no further
