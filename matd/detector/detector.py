@@ -59,8 +59,11 @@ DROP_RATE_U_S = 0.6
 # any bottom: the person is leaving the push-up.
 BEYOND_BOTTOM_DEPTHS = 1.3
 BEYOND_PLANK_U = 0.06
-# ...and beyond this many, the palms' shift says nothing of the hips.
+# ...and beyond this many, the palms' shift says nothing of the hips; once a set's reps
+# are known, beyond this much at least (where u's reps are squeezed, more than twice their
+# depth: the palms' line, taught by them, is guessed further out).
 PALMS_BOTTOM_DEPTHS = 1.1
+PALMS_FLOOR_U = 0.04
 # Less load swing than this in a rep (a share of the load) is no body going down and up,
 # on a mat whose reps heave at all.
 NO_HEAVE = 0.02
@@ -1185,7 +1188,7 @@ class Detector:
             # further than any rep. None of them says anything about the hips.
             ev_u = ev_h = 0.0
             self._u_alone_since = None
-        elif self._beyond_bottom(u, PALMS_BOTTOM_DEPTHS):
+        elif self._beyond_bottom(u, PALMS_BOTTOM_DEPTHS, PALMS_FLOOR_U):
             # Past the reps' own bottoms the palms' line is guessed, not learnt; and a sag
             # lowers u, it never takes a rep deeper.
             ev_h = 0.0
@@ -1275,12 +1278,13 @@ class Detector:
                 self._pike_since = None
         return events
 
-    def _beyond_bottom(self, u: float, depths: float) -> bool:
-        """u further toward the hands than `depths` of this set's usual reps take it."""
+    def _beyond_bottom(self, u: float, depths: float, floor: float = BEYOND_PLANK_U) -> bool:
+        """u further toward the hands than `depths` of this set's usual reps take it (and
+        than `floor`; without reps yet, than BEYOND_PLANK_U)."""
         cur = self.current
         assert cur is not None and cur.baseline_u is not None
         median = cur.median_depth()
-        reach = max(depths * median, BEYOND_PLANK_U) if median else BEYOND_PLANK_U
+        reach = max(depths * median, floor) if median else BEYOND_PLANK_U
         return u > cur.baseline_u + reach
 
     def _close_sag(self, t: float) -> Event:

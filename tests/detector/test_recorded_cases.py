@@ -48,3 +48,15 @@ def test_reps_with_the_toes_half_over_the_edge_are_counted_from_their_heave(
     found = [t for t in tops if any(abs(r - t) < 0.7 for r in reps)]
     assert len(found) >= 0.75 * len(tops), (len(found), len(tops))
     assert len(reps) <= len(tops)
+
+
+def test_getting_off_a_set_with_shallow_reps_is_no_sag(tmp_path: Path) -> None:
+    """Held out 6's case 127: toes half over the mat's edge squeeze the reps to about 0.025
+    in u. Getting off to all fours, u rose 0.06 at once with the palms still, which the
+    palms' line (taught by those shallow reps) read as palms rolled 4 mm toward the wrists:
+    a sag, though u had gone past where any rep took it."""
+    truth, events = _events(26000333, tmp_path)
+    assert [s["sag_episodes"] for s in truth["sets"]] == [[]]
+    kinds = [e["event_type"] for e in events]
+    assert "sag_started" not in kinds, kinds
+    assert kinds.count("rep") == len(truth["sets"][0]["reps"]) == 11
