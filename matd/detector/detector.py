@@ -141,6 +141,14 @@ HEAVE_REF_S = 3.0
 # ...counted by the load only if no rep was counted by u from its start until this long
 # after it, and only while a sag was on (where u cannot be trusted to show the rep).
 HEAVE_WAIT_S = 0.6
+# ...and with good form too, on a mat whose reps heave the load this much while u shows
+# them under this (a sensor, or toes over the mat's edge, that squeezes u's swing: reps
+# merge and vanish in u, while a shift of weight never heaves the load so).
+SQUEEZED_HEAVE = 0.1
+SQUEEZED_U = 0.025
+# (where u, squeezed, tells a rep back at the top early: up to this long after its heave
+# began, a rep u counted is the one before)
+SQUEEZED_SEEN_S = 0.3
 # A gap in the frames this long (device time) ends whatever was going on.
 MAX_FRAME_GAP_S = 1.5
 
@@ -988,7 +996,17 @@ class Detector:
             return
         self._heave_cycle = None
         start, end, sag = cycle
-        if not sag or self._unconfirmed is not None:
+        median = cur.median_depth()
+        # (a sensor or toes over the edge that squeeze u's swing to a third: its reps'
+        # times are misread too, so the heave's own time is not held to them)
+        squeezed = (
+            not sag
+            and usual >= SQUEEZED_HEAVE
+            and median is not None
+            and median < SQUEEZED_U
+            and len(cur.reps) >= 3
+        )
+        if not (sag or squeezed) or self._unconfirmed is not None:
             return
         if self._going_down and self._left_t < end - 0.2:
             return  # u's own rep in progress began within this heave: it may count it yet
@@ -996,11 +1014,14 @@ class Detector:
             # A plank, or a set not yet into its reps: the mat's usual heave is from an
             # earlier set, and without this set's own reps there is no rep time to match.
             return
-        if cur.reps[-1].t >= start - 0.3:
+        if cur.reps[-1].t >= start + (SQUEEZED_SEEN_S if squeezed else -0.3):
             return  # u counted this one
         # (the load's dips run a little before u leaves the top and after it is back)
         median_t = statistics.median(r.duration_s for r in cur.reps[-5:])
-        if not 0.5 * median_t <= end - start <= 1.6 * median_t + 0.5:
+        if squeezed:
+            if not self.cfg.rep_min_s <= end - start <= self.cfg.rep_max_s:
+                return
+        elif not 0.5 * median_t <= end - start <= 1.6 * median_t + 0.5:
             return
         depth = cur.median_depth() or 0.0
         n = len(cur.reps) + 1
