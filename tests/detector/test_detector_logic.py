@@ -362,6 +362,18 @@ def test_a_heaveless_swing_after_a_long_plank_is_no_rep_before_the_mat_is_known(
         assert events[-1]["reps"] == reps, (reps, types(events))
 
 
+def _two_flat_sets(first, then, then_s: float) -> list[dict]:
+    """A set of 15 s, 5 s of empty mat, then one of `then_s`, the load flat: their ends."""
+    frames = itertools.chain(
+        _flat(pushup_frames(first, 15.0)),
+        empty_frames(5.0, 115.0),
+        _flat(pushup_frames(then, then_s, t0=130.0)),
+        empty_frames(3.0, 130.0 + then_s),
+    )
+    _, events = run(frames)
+    return [e for e in events if e["event_type"] == "set_ended"]
+
+
 def test_a_plank_breathing_on_a_mat_known_to_be_flat_is_no_set_of_reps() -> None:
     """Once a flat mat's reps have shown that its load never heaves, a plank's breathing
     (u swaying 0.025 at 0.3 Hz) is not a rep either: a set's first rep still has to swing
@@ -371,15 +383,8 @@ def test_a_plank_breathing_on_a_mat_known_to_be_flat_is_no_set_of_reps() -> None
     def breathing(t: float) -> float:
         return 0.66 + 0.0125 * (1.0 - math.cos(2.0 * math.pi * 0.3 * t))
 
-    frames = itertools.chain(
-        _flat(pushup_frames(reps, 15.0)),
-        empty_frames(5.0, 115.0),
-        _flat(pushup_frames(breathing, 25.0, t0=130.0)),
-        empty_frames(3.0, 155.0),
-    )
-    _, events = run(frames)
-    ended = [e for e in events if e["event_type"] == "set_ended"]
-    assert [(e["kind"], e["reps"]) for e in ended] == [("pushup", 5), ("plank", 0)], types(events)
+    ended = _two_flat_sets(reps, breathing, 25.0)
+    assert [(e["kind"], e["reps"]) for e in ended] == [("pushup", 5), ("plank", 0)], ended
 
 
 def test_a_rep_paused_at_the_bottom_counts_before_a_flat_mat_is_known() -> None:
@@ -411,15 +416,8 @@ def test_a_flat_mats_first_rep_may_be_as_shallow_as_its_last_sets(
     still no rep."""
     first = rep_u(0.66, 0.045, reps=5, period=2.0, start=3.0)
     then = rep_u(0.66, then_depth, reps=6, period=2.0, start=3.0)
-    frames = itertools.chain(
-        _flat(pushup_frames(first, 15.0)),
-        empty_frames(5.0, 115.0),
-        _flat(pushup_frames(then, 18.0, t0=130.0)),
-        empty_frames(3.0, 148.0),
-    )
-    _, events = run(frames)
-    ended = [e for e in events if e["event_type"] == "set_ended"]
-    assert [e["reps"] for e in ended] == [5, then_reps], types(events)
+    ended = _two_flat_sets(first, then, 18.0)
+    assert [e["reps"] for e in ended] == [5, then_reps], ended
 
 
 def test_a_deep_slow_first_rep_long_after_the_set_formed_counts_on_a_flat_load() -> None:
