@@ -601,7 +601,6 @@ class Detector:
         self._rebase_left = 0.0  # seconds at the top still to learn a re-placed palm
         self._rebase_t: float | None = None
         self._learn_queue: deque[tuple[float, float, float]] = deque()
-        self._learn_tainted = False  # this rep showed the palms far off their line
         self._line_fresh = False  # frames learnt since the line was last taken up
         self._slope_known = False
         self._u_alone_since: float | None = None
@@ -1123,21 +1122,11 @@ class Detector:
             # high, and would teach the line a slope of the pike's)
             self._learn_queue.clear()
             return
-        limit = LEARN_RESIDUAL_MM if self._slope_known else LEARN_RESIDUAL_NEW_MM
-        if residual is not None and abs(residual) >= limit and self._slope_known:
-            # Palms this far off their line mid-rep are the hips piking or sagging within
-            # the rep (u shows neither till the next top): the rep's frames so far and to
-            # come are no good form either, or they teach the line the pike's slope.
-            self._learn_queue = deque(q for q in self._learn_queue if q[0] < self._left_t)
-            self._learn_tainted = True
-        elif not self._going_down:
-            self._learn_tainted = False
         if (
             residual is not None
-            and not self._learn_tainted
             and self._wild_until <= t
             and abs(drop) < LEARN_DROP * self.sag_threshold
-            and abs(residual) < limit
+            and abs(residual) < (LEARN_RESIDUAL_MM if self._slope_known else LEARN_RESIDUAL_NEW_MM)
         ):
             self._learn_queue.append((t, u, hand_off))
         while self._learn_queue and self._learn_queue[0][0] <= t - LEARN_DELAY_S:
