@@ -1117,9 +1117,7 @@ class Detector:
         (or a plank) may not have shown it all. A frame is learnt from `LEARN_DELAY_S` after
         it was seen, and only if no sag was brewing meanwhile (one that starts mid-rep is
         confirmed at the latest at the next top)."""
-        if self._sag is not None or self._below_since is not None or self._pike_since is not None:
-            # (a pike too: the frames queued as it grew hold the palms' shift with the hips
-            # high, and would teach the line a slope of the pike's)
+        if self._sag is not None or self._below_since is not None:
             self._learn_queue.clear()
             return
         if (

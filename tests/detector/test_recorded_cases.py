@@ -75,17 +75,3 @@ def test_reps_a_squeezing_sensor_merges_in_u_are_counted_from_the_load(tmp_path:
     by_load = [e for e in events if e["event_type"] == "rep" and e.get("by_load")]
     assert 1 <= len(by_load) <= 3
 
-
-def test_a_pike_does_not_teach_the_palms_line_its_slope(tmp_path: Path) -> None:
-    """Held out 10's case 9: the palms shift 7 mm with the hips piked high. The frames of the
-    pike's onset, queued to teach the palms' good-form line before the pike was known,
-    taught it a slope four times the real one, and the next good-form reps' bottoms read as
-    palms rolled toward the wrists. A pike now empties the queue."""
-    truth, events = _events(34000121, tmp_path)
-    assert truth["scenario"] == "random:pike"
-    assert [s["sag_episodes"] for s in truth["sets"]] == [[]]
-    assert [len(s["pike_episodes"]) for s in truth["sets"]] == [1]
-    kinds = [e["event_type"] for e in events]
-    assert "pike_started" in kinds
-    assert "sag_started" not in kinds, kinds
-    assert kinds.count("rep") == len(truth["sets"][0]["reps"])
