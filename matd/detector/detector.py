@@ -1023,7 +1023,7 @@ class Detector:
                 return
         elif not 0.5 * median_t <= end - start <= 1.6 * median_t + 0.5:
             return
-        depth = cur.median_depth() or 0.0
+        depth = median or 0.0
         n = len(cur.reps) + 1
         cur.reps.append(RepRecord(n, t, depth, self._top_u or 0.0, end - start, False, True))
         self._support_home = self._support.at

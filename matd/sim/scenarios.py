@@ -70,7 +70,7 @@ def place_person(
             break
         limit *= 0.9
     else:
-        return _overhanging(rng, person, book, facing, renderer)
+        return _overhanging(rng, book, facing, renderer)
     info: dict[str, Any] = {"off_edge": None}
     if off_edge:
         slid = _slide_off(rng, person, frame, renderer)
@@ -79,9 +79,17 @@ def place_person(
     return frame, info
 
 
+def _on_mat(book: PoseBook, renderer: PressureRenderer) -> dict[str, float]:
+    """How much of each contact of the plank (`hand_L`, `hand_R`, `toes`) is on the mat."""
+    out: dict[str, float] = {}
+    for k, limb in book.plank(book.person.top_u).items():
+        name = "toes" if k.startswith("foot") else k
+        out[name] = min(out.get(name, 1.0), renderer.on_mat_fraction(limb.state(100.0)))
+    return out
+
+
 def _overhanging(
     rng: np.random.Generator,
-    person: Person,
     book: PoseBook,
     facing: float,
     renderer: PressureRenderer,
@@ -110,11 +118,7 @@ def _overhanging(
     y = float(rng.uniform(-y0, width - y1)) if y1 - y0 <= width else 0.5 * (width - y1 - y0)
     frame = BodyFrame(x, y, book.frame.heading)
     book.frame = frame
-    pose = book.plank(person.top_u)
-    on_mat: dict[str, float] = {}
-    for k, limb in pose.items():
-        name = "toes" if k.startswith("foot") else k
-        on_mat[name] = min(on_mat.get(name, 1.0), renderer.on_mat_fraction(limb.state(100.0)))
+    on_mat = _on_mat(book, renderer)
     worst = min(on_mat, key=lambda k: on_mat[k])
     info: dict[str, Any] = {"off_edge": None}
     if on_mat[worst] < 0.97:
@@ -142,13 +146,7 @@ def _slide_off(
                 book.frame = BodyFrame(
                     frame.x_mm + dx * shift, frame.y_mm + dy * shift, frame.heading
                 )
-                pose = book.plank(person.top_u)
-                out: dict[str, float] = {}
-                for k, limb in pose.items():
-                    name = "toes" if k.startswith("foot") else k
-                    f = renderer.on_mat_fraction(limb.state(100.0))
-                    out[name] = min(out.get(name, 1.0), f)
-                return out
+                return _on_mat(book, renderer)
 
             lo, hi = 0.0, 400.0
             if fraction(hi)[target] > want:
