@@ -118,6 +118,8 @@ LEARN_DROP = 1.0
 # line knows how the palms roll with a rep (a plank's line does not), a wider margin.
 LEARN_RESIDUAL_MM = 4.5
 LEARN_RESIDUAL_NEW_MM = 9.0
+# A way down that is not learnt takes this much of the top before it along.
+PENDING_LEAD_S = 0.5
 # ...and are learnt this long after they were seen, if no sag was brewing meanwhile.
 LEARN_DELAY_S = 2.0
 # A top whose u set a new low this recently is still falling: not yet a top to judge.
@@ -601,6 +603,10 @@ class Detector:
         self._rebase_left = 0.0  # seconds at the top still to learn a re-placed palm
         self._rebase_t: float | None = None
         self._learn_queue: deque[tuple[float, float, float]] = deque()
+        # Frames seen on a way down wait for its end: only a counted rep's are learnt.
+        self._learn_pending: list[tuple[float, float, float]] = []
+        self._rep_counted_t = -math.inf
+        self._pending_odd = False
         self._line_fresh = False  # frames learnt since the line was last taken up
         self._slope_known = False
         self._u_alone_since: float | None = None
@@ -944,6 +950,7 @@ class Detector:
             depth = round(swing, 4)
             partial = bool(median and swing < cfg.partial_fraction * median)
             cur.reps.append(RepRecord(n, t, swing, self._top_u, duration, partial))
+            self._rep_counted_t = t
             self._support_home = self._support.at
             self._rep_heaves.append(heave)
             if len(self._rep_heaves) >= 3:
@@ -1119,14 +1126,35 @@ class Detector:
         confirmed at the latest at the next top)."""
         if self._sag is not None or self._below_since is not None:
             self._learn_queue.clear()
+            self._learn_pending.clear()
+            self._pending_odd = False
             return
+        if self._learn_pending and not self._going_down:
+            # A way down that came back without a rep was no rep: a pike (u up, the palms
+            # rolled toward the fingers), a shift of weight. Nor is one that took the palms
+            # off their line on the way (a pike on top of a rep). Their frames would teach
+            # the line a slope no rep has, and the next rep's palms would look like a sag.
+            # (u leaves the top before the way down is told: the frames just before go too)
+            start = self._learn_pending[0][0]
+            if self._rep_counted_t >= start and not self._pending_odd:
+                self._learn_queue.extend(self._learn_pending)
+            else:
+                while self._learn_queue and self._learn_queue[-1][0] >= start - PENDING_LEAD_S:
+                    self._learn_queue.pop()
+            self._learn_pending.clear()
+            self._pending_odd = False
+        limit = LEARN_RESIDUAL_MM if self._slope_known else LEARN_RESIDUAL_NEW_MM
         if (
             residual is not None
             and self._wild_until <= t
             and abs(drop) < LEARN_DROP * self.sag_threshold
-            and abs(residual) < (LEARN_RESIDUAL_MM if self._slope_known else LEARN_RESIDUAL_NEW_MM)
+            and abs(residual) < limit
         ):
-            self._learn_queue.append((t, u, hand_off))
+            (self._learn_pending if self._going_down else self._learn_queue).append(
+                (t, u, hand_off)
+            )
+        elif residual is not None and self._going_down and abs(residual) >= limit:
+            self._pending_odd = True
         while self._learn_queue and self._learn_queue[0][0] <= t - LEARN_DELAY_S:
             self._line.add(*self._learn_queue.popleft())
             self._line_fresh = True
@@ -1173,8 +1201,13 @@ class Detector:
                 self._rebase_t = None
                 self._line = _LineFit(cfg.baseline_drift_s)
                 self._learn_queue.clear()
+                self._learn_pending.clear()
+                self._pending_odd = False
+            # (nor in a pike: the palms roll toward the fingers with the hips up, and a
+            # place learnt then would make good form after it look like a sag)
+            piked = -drop > 0.5 * max(self.sag_threshold, cfg.pike_threshold_u)
             if self._rebase_left > 0 and self._sag is None:
-                if not self._going_down:
+                if not self._going_down and not piked:
                     # (the time spent going down is not learnt from: carried on at the next
                     # top, the rebase takes only the time it still had, at its own pace, or a
                     # sag that set in on the way would be learnt as the palms' new place)
@@ -1250,10 +1283,16 @@ class Detector:
                 self._u_alone_since = self._u_alone_since if self._u_alone_since else t
             else:
                 self._u_alone_since = None
+        elif plank:
+            # In a plank, u rising back to the baseline and past is a breath, not a rep: the
+            # drop did not hold through it.
+            self._u_alone_since = None
         u_alone = (
             deep_top and self._u_alone_since is not None and t - self._u_alone_since >= alone_s
         )
-        if residual is not None and ev_h < 0.5 and not u_alone:
+        # (in a plank a breath's low sits up to 0.02 below the plank's middle, SIGNALS.md:
+        # there the palms must show a sag's shift of their own)
+        if residual is not None and ev_h < (1.0 if plank else 0.5) and not u_alone:
             # u sinking while the palms stay put is the body shifting or the sensor
             # creeping, not the hips: a sag moves both (SIGNALS.md).
             ev_u = min(ev_u, 1.0)

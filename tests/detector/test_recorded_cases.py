@@ -74,3 +74,44 @@ def test_reps_a_squeezing_sensor_merges_in_u_are_counted_from_the_load(tmp_path:
     assert ended[0]["reps"] == 19, [e["reps"] for e in ended]
     by_load = [e for e in events if e["event_type"] == "rep" and e.get("by_load")]
     assert len(by_load) == 19 - 16  # exactly the reps u missed, each from its own heave
+
+
+def test_a_pike_on_top_of_a_rep_does_not_teach_the_palms_line(tmp_path: Path) -> None:
+    """Held out 9's case 55: the hips piked as a rep went down, so the rep took u 0.09
+    (its others 0.05) and rolled the palms 15 mm toward the fingers. Its frames on the way
+    that sat within the learning margin taught the palms' line a slope four times the
+    reps' own, and the next good rep's palms, judged against it, looked like a sag."""
+    truth, events = _events(32000207, tmp_path)
+    assert truth["scenario"] == "random:pike"
+    (true_set,) = truth["sets"]
+    assert true_set["sag_episodes"] == [] and true_set["pike_episodes"]
+    kinds = [e["event_type"] for e in events]
+    assert "sag_started" not in kinds, kinds
+    assert kinds.count("rep") == len(true_set["reps"]), kinds
+
+
+def test_palms_put_down_again_in_a_pike_are_not_learnt_there(tmp_path: Path) -> None:
+    """Held out 9's case 147: in a pike the person rested on the knees, palms lifted, and
+    came back still piked. The palms' new place was learnt at once, at that piked top,
+    where they sit rolled toward the fingers: once the hips came down, good form read as
+    palms 4 mm toward the wrists, three sags in a set with none."""
+    truth, events = _events(32000391, tmp_path)
+    (true_set,) = truth["sets"]
+    assert true_set["sag_episodes"] == [] and true_set["pike_episodes"]
+    assert true_set["knee_rests"]
+    kinds = [e["event_type"] for e in events]
+    assert "sag_started" not in kinds, kinds
+    assert "pike_started" in kinds, kinds
+
+
+def test_a_plank_breathing_deep_is_no_sag_without_the_palms(tmp_path: Path) -> None:
+    """Held out 10's case 104: a plank whose breath swings u by 0.028. Each breath's low,
+    0.02 under the plank's middle, with the palms 1.7 mm off their place (noise), added up
+    to a sag; and a drop timed across a breath's rise (read as a way down) seemed held."""
+    truth, events = _events(34000311, tmp_path)
+    plank = truth["sets"][-1]
+    assert plank["kind"] == "plank" and plank["sag_episodes"] == []
+    assert [s["sag_episodes"] for s in truth["sets"]] == [[], [], []]
+    kinds = [e["event_type"] for e in events]
+    assert kinds.count("set_started") == 3, kinds
+    assert "sag_started" not in kinds, kinds
