@@ -1137,7 +1137,9 @@ class Detector:
             # (u leaves the top before the way down is told: the frames just before go too)
             start = self._learn_pending[0][0]
             if self._rep_counted_t >= start and not self._pending_odd:
-                self._learn_queue.extend(self._learn_pending)
+                # (learnt together, as of the rep's end: half a rep, its way down without
+                # its way up, shows the palms' lag behind u as a slope)
+                self._learn_queue.extend((t, pu, ph) for _, pu, ph in self._learn_pending)
             else:
                 while self._learn_queue and self._learn_queue[-1][0] >= start - PENDING_LEAD_S:
                     self._learn_queue.pop()

@@ -115,3 +115,17 @@ def test_a_plank_breathing_deep_is_no_sag_without_the_palms(tmp_path: Path) -> N
     kinds = [e["event_type"] for e in events]
     assert kinds.count("set_started") == 3, kinds
     assert "sag_started" not in kinds, kinds
+
+
+def test_the_palms_line_is_learnt_from_whole_reps(tmp_path: Path) -> None:
+    """Held out 13's case 96: a set whose baseline came from its plank. Its first rep's way
+    down was learnt before its way up (each frame 2 s after it was seen): the palms lag u,
+    so half a rep read as a slope half again the palms' own, and the second rep's palms,
+    against it, looked like a sag."""
+    truth, events = _events(40000313, tmp_path)
+    assert [len(s["sag_episodes"]) for s in truth["sets"]] == [1, 0]
+    second = truth["sets"][1]
+    sags = [e["t"] for e in events if e["event_type"] == "sag_started"]
+    assert not [t for t in sags if second["start_t"] <= t <= second["end_t"] + 2], sags
+    assert len(sags) == 1, sags  # the plank's own sag is still told
+
