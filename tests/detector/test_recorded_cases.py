@@ -128,4 +128,3 @@ def test_the_palms_line_is_learnt_from_whole_reps(tmp_path: Path) -> None:
     sags = [e["t"] for e in events if e["event_type"] == "sag_started"]
     assert not [t for t in sags if second["start_t"] <= t <= second["end_t"] + 2], sags
     assert len(sags) == 1, sags  # the plank's own sag is still told
-
