@@ -118,6 +118,9 @@ LEARN_DROP = 1.0
 # line knows how the palms roll with a rep (a plank's line does not), a wider margin.
 LEARN_RESIDUAL_MM = 4.5
 LEARN_RESIDUAL_NEW_MM = 9.0
+# Nor is a rep this many times deeper than the set's usual: hips piking on the way down
+# take u further, and roll the palms further toward the fingers, than any rep of the set.
+LEARN_MAX_DEPTHS = 1.3
 # A way down that is not learnt takes this much of the top before it along.
 PENDING_LEAD_S = 0.5
 # ...and are learnt this long after they were seen, if no sag was brewing meanwhile.
@@ -151,6 +154,12 @@ SQUEEZED_U = 0.025
 # (where u, squeezed, tells a rep back at the top early: up to this long after its heave
 # began, a rep u counted is the one before)
 SQUEEZED_SEEN_S = 0.3
+# A pike told this soon after the baseline was taken from reps began in them: once it
+# ends, the baseline is taken again.
+PIKE_IN_BASELINE_S = 1.0
+# (from reps that leave the top this long after the pike's end: the hips are still coming
+# down as it is told)
+PIKE_SETTLE_S = 0.5
 # A gap in the frames this long (device time) ends whatever was going on.
 MAX_FRAME_GAP_S = 1.5
 
@@ -198,6 +207,8 @@ class SetRecord:
     sags: list[SagEpisode] = field(default_factory=list)
     baseline_u: float | None = None
     baseline_from: str | None = None
+    baseline_t: float = 0.0
+    baseline_after: float = -math.inf  # the baseline's reps left their top after this
     plank_samples: list[float] = field(default_factory=list)
     left_share_sum: float = 0.0
     left_share_n: int = 0
@@ -590,6 +601,7 @@ class Detector:
         self._above_since: float | None = None
         self._pike_since: float | None = None
         self._pike_cand: float | None = None
+        self._pike_in_baseline = False
         self._hand_off = _Smoother(self.cfg.u_smoothing_s)
         self._hand_ref: Point | None = None
         # The palms' centres over the latest frames with u: a palm being lifted unloads
@@ -607,6 +619,7 @@ class Detector:
         self._learn_pending: list[tuple[float, float, float]] = []
         self._rep_counted_t = -math.inf
         self._pending_odd = False
+        self._rep_usual = True  # the last counted rep swung no deeper than the set's usual
         self._line_fresh = False  # frames learnt since the line was last taken up
         self._slope_known = False
         self._u_alone_since: float | None = None
@@ -951,6 +964,7 @@ class Detector:
             partial = bool(median and swing < cfg.partial_fraction * median)
             cur.reps.append(RepRecord(n, t, swing, self._top_u, duration, partial))
             self._rep_counted_t = t
+            self._rep_usual = median is None or swing <= LEARN_MAX_DEPTHS * median
             self._support_home = self._support.at
             self._rep_heaves.append(heave)
             if len(self._rep_heaves) >= 3:
@@ -1087,10 +1101,13 @@ class Detector:
                 if t - cur.announced_t >= cfg.baseline_plank_s:
                     cur.baseline_u = statistics.median(cur.plank_samples)
                     cur.baseline_from = "plank"
-            elif len(cur.reps) >= cfg.baseline_reps:
-                tops = [r.top_u for r in cur.reps[: cfg.baseline_reps]]
-                cur.baseline_u = statistics.median(tops)
-                cur.baseline_from = "reps"
+            else:
+                after = [r for r in cur.reps if r.t - r.duration_s >= cur.baseline_after]
+                if len(after) >= cfg.baseline_reps:
+                    tops = [r.top_u for r in after[: cfg.baseline_reps]]
+                    cur.baseline_u = statistics.median(tops)
+                    cur.baseline_from = "reps"
+                    cur.baseline_t = t
         if self._hand_fit is None and cur.baseline_u is not None and len(self._pairs) >= 10:
             self._hand_fit = _fit_line(self._pairs)
             # Learnt over reps, the line knows how the palms move with the rep; over a plank
@@ -1136,7 +1153,7 @@ class Detector:
             # the line a slope no rep has, and the next rep's palms would look like a sag.
             # (u leaves the top before the way down is told: the frames just before go too)
             start = self._learn_pending[0][0]
-            if self._rep_counted_t >= start and not self._pending_odd:
+            if self._rep_counted_t >= start and self._rep_usual and not self._pending_odd:
                 # (learnt together, as of the rep's end: half a rep, its way down without
                 # its way up, shows the palms' lag behind u as a slope)
                 self._learn_queue.extend((t, pu, ph) for _, pu, ph in self._learn_pending)
@@ -1332,12 +1349,23 @@ class Detector:
             self._pike_cand = self._pike_cand if self._pike_cand is not None else t
             if self._pike_since is None and t - self._pike_cand >= cfg.sag_confirm_s:
                 self._pike_since = t
+                # (a pike told right after the baseline was taken from reps began during
+                # them: their tops were the hips going up, no good-form baseline)
+                self._pike_in_baseline = (
+                    cur.baseline_from == "reps" and t - cur.baseline_t <= PIKE_IN_BASELINE_S
+                )
                 events.append(make_event("pike_started", t, cur.set_id, depth=round(-drop, 4)))
         else:
             self._pike_cand = None
             if self._pike_since is not None and -drop < cfg.pike_threshold_u / 2:
                 events.append(make_event("pike_ended", t, cur.set_id))
                 self._pike_since = None
+                if self._pike_in_baseline:
+                    # The baseline is taken again from the next reps' tops.
+                    cur.baseline_u = None
+                    cur.baseline_from = None
+                    cur.baseline_after = t + PIKE_SETTLE_S
+                    self._pike_in_baseline = False
         return events
 
     def _beyond_bottom(self, u: float, depths: float, floor: float = BEYOND_PLANK_U) -> bool:

@@ -128,3 +128,32 @@ def test_the_palms_line_is_learnt_from_whole_reps(tmp_path: Path) -> None:
     sags = [e["t"] for e in events if e["event_type"] == "sag_started"]
     assert not [t for t in sags if second["start_t"] <= t <= second["end_t"] + 2], sags
     assert len(sags) == 1, sags  # the plank's own sag is still told
+
+
+def test_a_rep_deeper_than_the_sets_own_does_not_teach_the_palms_line(tmp_path: Path) -> None:
+    """Held out 14's case 26: hips piked on a rep's way down took u 0.12 where the set's
+    reps go 0.08, and the palms rolled with it but within the learning margin: the rep was
+    counted, and its frames steepened the palms' line (slope 57 -> 73 mm per unit of u).
+    Against that line the next good rep's bottom read as palms 3.3 mm toward the wrists."""
+    truth, events = _events(42000179, tmp_path)
+    (true_set,) = truth["sets"]
+    assert true_set["sag_episodes"] == [] and true_set["pike_episodes"]
+    kinds = [e["event_type"] for e in events]
+    assert "sag_started" not in kinds, kinds
+    assert kinds.count("rep") == len(true_set["reps"]), kinds
+
+
+def test_a_baseline_taken_in_a_pike_is_taken_again_after_it(tmp_path: Path) -> None:
+    """Held out 15's case 72: the hips piked during the set's first two reps, whose tops
+    make the baseline, so it sat 0.03 above good form; once the pike ended every top
+    looked like a sag (u alone, held: the palms rolled no way). A pike told within a
+    second of a baseline from reps means the baseline is taken again from the reps after
+    it."""
+    truth, events = _events(44000277, tmp_path)
+    (true_set,) = truth["sets"]
+    assert true_set["sag_episodes"] == [] and true_set["pike_episodes"]
+    kinds = [e["event_type"] for e in events]
+    assert "sag_started" not in kinds, kinds
+    assert "pike_started" in kinds and "pike_ended" in kinds, kinds
+    (ended,) = [e for e in events if e["event_type"] == "set_ended"]
+    assert abs(ended["baseline_u"] - true_set["baseline_u"]) < 0.01, (ended, true_set)
