@@ -1302,10 +1302,6 @@ class Detector:
                 self._u_alone_since = self._u_alone_since if self._u_alone_since else t
             else:
                 self._u_alone_since = None
-        elif plank:
-            # In a plank, u rising back to the baseline and past is a breath, not a rep: the
-            # drop did not hold through it.
-            self._u_alone_since = None
         u_alone = (
             deep_top and self._u_alone_since is not None and t - self._u_alone_since >= alone_s
         )

@@ -107,7 +107,7 @@ def test_palms_put_down_again_in_a_pike_are_not_learnt_there(tmp_path: Path) -> 
 def test_a_plank_breathing_deep_is_no_sag_without_the_palms(tmp_path: Path) -> None:
     """Held out 10's case 104: a plank whose breath swings u by 0.028. Each breath's low,
     0.02 under the plank's middle, with the palms 1.7 mm off their place (noise), added up
-    to a sag; and a drop timed across a breath's rise (read as a way down) seemed held."""
+    to a sag."""
     truth, events = _events(34000311, tmp_path)
     plank = truth["sets"][-1]
     assert plank["kind"] == "plank" and plank["sag_episodes"] == []
