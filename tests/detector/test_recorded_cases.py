@@ -19,6 +19,16 @@ def _events(seed: int, tmp_path: Path) -> tuple[dict, list[dict]]:
     return truth, replay(str(path), Config.model_validate({})).events
 
 
+def _piked_set_without_sag(seed: int, tmp_path: Path) -> tuple[dict, list[str]]:
+    """A recording whose one set has a pike and no sag: no sag may be told in it."""
+    truth, events = _events(seed, tmp_path)
+    (true_set,) = truth["sets"]
+    assert true_set["sag_episodes"] == [] and true_set["pike_episodes"]
+    kinds = [e["event_type"] for e in events]
+    assert "sag_started" not in kinds, kinds
+    return true_set, kinds
+
+
 def test_a_plank_swaying_with_the_breath_is_no_sag(tmp_path: Path) -> None:
     """Tune 2's case 75: a plank whose u sways 0.028 with the breath on its mat; its
     baseline (the plank's first 2 s) sits mid-sway, and as a breath's trough fell 0.02
@@ -81,12 +91,7 @@ def test_a_pike_on_top_of_a_rep_does_not_teach_the_palms_line(tmp_path: Path) ->
     (its others 0.05) and rolled the palms 15 mm toward the fingers. Its frames on the way
     that sat within the learning margin taught the palms' line a slope four times the
     reps' own, and the next good rep's palms, judged against it, looked like a sag."""
-    truth, events = _events(32000207, tmp_path)
-    assert truth["scenario"] == "random:pike"
-    (true_set,) = truth["sets"]
-    assert true_set["sag_episodes"] == [] and true_set["pike_episodes"]
-    kinds = [e["event_type"] for e in events]
-    assert "sag_started" not in kinds, kinds
+    true_set, kinds = _piked_set_without_sag(32000207, tmp_path)
     assert kinds.count("rep") == len(true_set["reps"]), kinds
 
 
@@ -95,12 +100,8 @@ def test_palms_put_down_again_in_a_pike_are_not_learnt_there(tmp_path: Path) -> 
     came back still piked. The palms' new place was learnt at once, at that piked top,
     where they sit rolled toward the fingers: once the hips came down, good form read as
     palms 4 mm toward the wrists, three sags in a set with none."""
-    truth, events = _events(32000391, tmp_path)
-    (true_set,) = truth["sets"]
-    assert true_set["sag_episodes"] == [] and true_set["pike_episodes"]
+    true_set, kinds = _piked_set_without_sag(32000391, tmp_path)
     assert true_set["knee_rests"]
-    kinds = [e["event_type"] for e in events]
-    assert "sag_started" not in kinds, kinds
     assert "pike_started" in kinds, kinds
 
 
@@ -135,11 +136,7 @@ def test_a_rep_deeper_than_the_sets_own_does_not_teach_the_palms_line(tmp_path: 
     reps go 0.08, and the palms rolled with it but within the learning margin: the rep was
     counted, and its frames steepened the palms' line (slope 57 -> 73 mm per unit of u).
     Against that line the next good rep's bottom read as palms 3.3 mm toward the wrists."""
-    truth, events = _events(42000179, tmp_path)
-    (true_set,) = truth["sets"]
-    assert true_set["sag_episodes"] == [] and true_set["pike_episodes"]
-    kinds = [e["event_type"] for e in events]
-    assert "sag_started" not in kinds, kinds
+    true_set, kinds = _piked_set_without_sag(42000179, tmp_path)
     assert kinds.count("rep") == len(true_set["reps"]), kinds
 
 
