@@ -118,13 +118,14 @@ LEARN_DROP = 1.0
 # line knows how the palms roll with a rep (a plank's line does not), a wider margin.
 LEARN_RESIDUAL_MM = 4.5
 LEARN_RESIDUAL_NEW_MM = 9.0
-# Nor is a rep this many times deeper than the set's usual: hips piking on the way down
-# take u further, and roll the palms further toward the fingers, than any rep of the set.
+# ...and are learnt this long after they were seen, if no sag was brewing meanwhile.
+LEARN_DELAY_S = 2.0
+# A way down teaches the line only as a counted rep no deeper than this many of the set's
+# usual: hips piking on the way down take u further, and roll the palms further toward the
+# fingers, than any rep of the set.
 LEARN_MAX_DEPTHS = 1.3
 # A way down that is not learnt takes this much of the top before it along.
 PENDING_LEAD_S = 0.5
-# ...and are learnt this long after they were seen, if no sag was brewing meanwhile.
-LEARN_DELAY_S = 2.0
 # A top whose u set a new low this recently is still falling: not yet a top to judge.
 FALLING_TOP_S = 0.05
 # SIGNALS.md: a sag takes the top 0.015 to 0.05 below the baseline; deeper, held, with
@@ -1143,8 +1144,7 @@ class Detector:
         confirmed at the latest at the next top)."""
         if self._sag is not None or self._below_since is not None:
             self._learn_queue.clear()
-            self._learn_pending.clear()
-            self._pending_odd = False
+            self._drop_pending()
             return
         if self._learn_pending and not self._going_down:
             # A way down that came back without a rep was no rep: a pike (u up, the palms
@@ -1160,8 +1160,7 @@ class Detector:
             else:
                 while self._learn_queue and self._learn_queue[-1][0] >= start - PENDING_LEAD_S:
                     self._learn_queue.pop()
-            self._learn_pending.clear()
-            self._pending_odd = False
+            self._drop_pending()
         limit = LEARN_RESIDUAL_MM if self._slope_known else LEARN_RESIDUAL_NEW_MM
         if (
             residual is not None
@@ -1185,6 +1184,10 @@ class Detector:
         if line is not None:
             self._hand_fit = line
             self._slope_known = True
+
+    def _drop_pending(self) -> None:
+        self._learn_pending.clear()
+        self._pending_odd = False
 
     def _track_sag(self, t: float, u: float, hand_off: float) -> list[Event]:
         cur = self.current
@@ -1220,8 +1223,7 @@ class Detector:
                 self._rebase_t = None
                 self._line = _LineFit(cfg.baseline_drift_s)
                 self._learn_queue.clear()
-                self._learn_pending.clear()
-                self._pending_odd = False
+                self._drop_pending()
             # (nor in a pike: the palms roll toward the fingers with the hips up, and a
             # place learnt then would make good form after it look like a sag)
             piked = -drop > 0.5 * max(self.sag_threshold, cfg.pike_threshold_u)
