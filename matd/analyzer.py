@@ -46,6 +46,12 @@ class FrameAnalyzer:
         self._row_pitch_mm = geometry.row_pitch_um / 1000.0
         self._col_pitch_mm = geometry.col_pitch_um / 1000.0
         self._cell_area_cm2 = self._row_pitch_mm * self._col_pitch_mm / 100.0
+        self._mat_mm = (
+            self._col_pitch_mm,
+            self._row_pitch_mm,
+            geometry.cols * self._col_pitch_mm,
+            geometry.rows * self._row_pitch_mm,
+        )
 
     def on_hello(self, hello: Hello) -> None:
         """A HELLO of another geometry (new mat, new firmware) starts afresh."""
@@ -78,6 +84,6 @@ class FrameAnalyzer:
             t=t,
             load_n=float(load),
             cop=None if math.isnan(cop_x) else (float(cop_x), float(cop_y)),
-            contacts=contacts_from_table(table, self._cell_area_cm2),
+            contacts=contacts_from_table(table, self._cell_area_cm2, self._mat_mm),
             pressure=pressure.copy() if self.keep_pressure else None,
         )

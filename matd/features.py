@@ -28,6 +28,9 @@ class Contact:
     bbox: tuple[float, float, float, float]  # xmin, xmax, ymin, ymax of cell centres, mm
     cov: tuple[float, float, float]  # load-weighted sxx, sxy, syy about the CoP, mm²
     peak_kpa: float
+    # It reaches the mat's outermost row or column: it may go on beyond the mat, and then
+    # its load and its CoP are only of the part on the mat.
+    at_edge: bool = False
 
     @property
     def length_mm(self) -> float:
@@ -49,9 +52,23 @@ class Features:
     pressure: npt.NDArray[np.float32] | None = None  # calibrated kPa, for the live views
 
 
-def contacts_from_table(table: npt.NDArray[np.float64], cell_area_cm2: float) -> list[Contact]:
+def contacts_from_table(
+    table: npt.NDArray[np.float64],
+    cell_area_cm2: float,
+    mat_mm: tuple[float, float, float, float] | None = None,
+) -> list[Contact]:
+    """`mat_mm`: the (x, y) pitch and the mat's length and width, mm, to tell the
+    contacts that reach its edge."""
     out = []
+    if mat_mm is not None:
+        col_mm, row_mm, length_mm, width_mm = mat_mm
+        # The outermost cells' centres lie half a pitch in from the mat's edges.
+        x_lo, x_hi = 0.75 * col_mm, length_mm - 0.75 * col_mm
+        y_lo, y_hi = 0.75 * row_mm, width_mm - 0.75 * row_mm
     for row in table.tolist():  # Python floats at once: far cheaper than numpy scalars
+        edge = mat_mm is not None and (
+            row[XMIN] < x_lo or row[XMAX] > x_hi or row[YMIN] < y_lo or row[YMAX] > y_hi
+        )
         out.append(
             Contact(
                 cells=int(row[CELLS]),
@@ -62,6 +79,7 @@ def contacts_from_table(table: npt.NDArray[np.float64], cell_area_cm2: float) ->
                 bbox=(row[XMIN], row[XMAX], row[YMIN], row[YMAX]),
                 cov=(row[SXX], row[SXY], row[SYY]),
                 peak_kpa=row[PEAK],
+                at_edge=edge,
             )
         )
     return out

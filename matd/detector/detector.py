@@ -164,6 +164,19 @@ PIKE_SETTLE_S = 0.5
 # A gap in the frames this long (device time) ends whatever was going on.
 MAX_FRAME_GAP_S = 1.5
 
+# A palm put down again over the mat's edge: the body weighs what it did, so the load the
+# mat lost is the part of that palm beyond the edge, and u is read with it given back.
+# The body's load is followed over this (a rep's heave averages out over its cycle) ...
+BODY_LOAD_TAU_S = 2.0
+# ... and the share lost over this much time once the palm is down again, then held: the
+# part beyond the edge stays while the palm does, and the sensor creeping up under a long
+# hold would make it seem to shrink.
+CUT_LEARN_S = 3.0
+# Less lost than this share of the body's load is heave and noise: nothing is given back.
+CUT_MIN_SHARE = 0.03
+# At most this much of the palm's own load (a palm put down at least half on the mat).
+CUT_MAX_RATIO = 1.0
+
 # Reps are followed on u with the hips' sag added back: a sag that sets in or eases mid-rep
 # moves u as far as a partial rep does. How far u falls per mm the palms roll is the
 # person's own; it is learnt at tops in a sag, starting from a typical figure.
@@ -645,6 +658,16 @@ class Detector:
         self._wild_until = -math.inf
         self._wild_t = -math.inf  # when u last swung faster than any rep takes it
         self._sag_in_u = 0.0  # how far the hips' sag has moved u now, as the palms tell
+        self._body_load = _Smoother(BODY_LOAD_TAU_S)
+        self._body_seen: deque[tuple[float, float]] = deque()
+        # A palm re-placed over the edge: the body's load before its lift, and since it is
+        # down again the load lost and the palm's own load, followed (each a mean so far).
+        self._cut_ref: float | None = None
+        self._cut_since = 0.0
+        self._cut_t = 0.0
+        self._cut_lost = 0.0
+        self._cut_palm = 0.0
+        self._cut_ratio = 0.0  # how much of the palm's load lies beyond the edge
 
     def _top_from_window(self, t: float) -> None:
         """The set starts from a steady pattern: its top is the lowest u of that steady
@@ -684,13 +707,46 @@ class Detector:
             return None
         # The CoP of the body's own contacts: a bottle or a kettlebell elsewhere on the mat
         # moves the whole mat's CoP but is no part of the push-up.
-        cop = p.cop
+        cop = self._cop_cut_given_back(t, p)
         raw = ((cop[0] - s[0]) * ax + (cop[1] - s[1]) * ay) / n2
         self.u = self._u.update(t, raw)
         self._recent_u.append((t, self.u))
         while self._recent_u and self._recent_u[0][0] < t - 2.0:
             self._recent_u.popleft()
         return self.u
+
+    def _cop_cut_given_back(self, t: float, p: Pattern) -> Point:
+        """The CoP of the body's contacts, with the part of a re-placed palm that lies
+        beyond the mat's edge given back to it (its load, at the palm's CoP)."""
+        cut = [h for h in p.hands if h.at_edge]
+        palm = cut[0] if len(cut) == 1 else None
+        if palm is not None and self._cut_ref is not None and t - self._cut_since <= CUT_LEARN_S:
+            # (the means over the frames so far, each weighed by the time it stood for)
+            dt = t - self._cut_t
+            self._cut_t = t
+            if t > self._cut_since:
+                a = dt / (t - self._cut_since)
+                self._cut_lost += a * (self._cut_ref - self.load - self._cut_lost)
+                self._cut_palm += a * (palm.load_n - self._cut_palm)
+            else:
+                self._cut_lost, self._cut_palm = self._cut_ref - self.load, palm.load_n
+            lost = self._cut_lost if self._cut_lost >= CUT_MIN_SHARE * self._cut_ref else 0.0
+            self._cut_ratio = min(lost / max(self._cut_palm, 1e-9), CUT_MAX_RATIO)
+        body = self.load + (self._cut_ratio * palm.load_n if palm is not None else 0.0)
+        if self._cut_ratio <= 0.0 or palm is None:
+            cop = p.cop
+        else:
+            parts = p.hands + p.support
+            w = [c.load_n * (1.0 + self._cut_ratio if c is palm else 1.0) for c in parts]
+            total = sum(w) or 1e-9
+            cop = (
+                sum(c.cop[0] * wi for c, wi in zip(parts, w, strict=True)) / total,
+                sum(c.cop[1] * wi for c, wi in zip(parts, w, strict=True)) / total,
+            )
+        self._body_seen.append((t, self._body_load.update(t, body)))
+        while t - self._body_seen[0][0] > 2 * PALMS_BEFORE_S:
+            self._body_seen.popleft()
+        return cop
 
     def _rate_now(self, t: float) -> float:
         """How fast u moved over the latest `RATE_SPAN_S`, per second."""
@@ -716,6 +772,15 @@ class Detector:
                 self._replaced = (self._hand_ref, self._hands_at_seen[0][1])
             self._hands_at_seen.clear()
             self._hand_ref = None
+            if self._body_seen:  # (this comes again each frame until the palm is down)
+                # The body's load from before the palm began to come up.
+                lead = self._u_seen_t - PALMS_BEFORE_S
+                before = [v for (tt, v) in self._body_seen if tt <= lead]
+                self._cut_ref = before[-1] if before else self._body_seen[0][1]
+                self._body_load.reset()
+                self._body_seen.clear()
+            self._cut_since = self._cut_t = t
+            self._cut_lost = self._cut_palm = self._cut_ratio = 0.0
         u = self._feed_u(t, p)
         if u is None:
             self._u_missed = True

@@ -108,6 +108,7 @@ def _combine(parts: list[Contact]) -> Contact:
         ),
         cov=(sxx, sxy, syy),
         peak_kpa=max(c.peak_kpa for c in parts),
+        at_edge=any(c.at_edge for c in parts),
     )
 
 

@@ -154,3 +154,28 @@ def test_a_baseline_taken_in_a_pike_is_taken_again_after_it(tmp_path: Path) -> N
     assert "pike_started" in kinds and "pike_ended" in kinds, kinds
     (ended,) = [e for e in events if e["event_type"] == "set_ended"]
     assert abs(ended["baseline_u"] - true_set["baseline_u"]) < 0.01, (ended, true_set)
+
+
+def _lifted_onto_the_edge_without_sag(seed: int, tmp_path: Path) -> None:
+    """Each set whose palm was lifted and put down further over the mat's edge, with good
+    form, tells no sag; each true sag of the recording is still told."""
+    truth, events = _events(seed, tmp_path)
+    lifted = [s for s in truth["sets"] if s["hand_lifts"] and not s["sag_episodes"]]
+    assert lifted
+    sags = [e["t"] for e in events if e["event_type"] == "sag_started"]
+    for s in lifted:
+        assert not [t for t in sags if s["start_t"] <= t <= s["end_t"] + 2.0], (s, sags)
+    onsets = [ep["onset_t"] for s in truth["sets"] for ep in s["sag_episodes"]]
+    assert len(sags) == len(onsets), (sags, onsets)
+
+
+def test_a_palm_put_down_over_the_edge_is_given_back_what_lies_beyond(tmp_path: Path) -> None:
+    """Held out 18's cases 27 and 157, and 13's case 78: a palm already touching the mat's
+    side edge was lifted and put down 6 cm further out. The mat lost a tenth of the body's
+    load with the part beyond the edge, u read 0.04 lower at the top, and a sag was told.
+    The body weighs what it did before the lift: the load lost is given back to that palm.
+    (In 13's case 78 the set went on for 20 s after: the sensor creeping up under the hold
+    would have shrunk the loss, had it been followed all along.)"""
+    _lifted_onto_the_edge_without_sag(50000205, tmp_path)
+    _lifted_onto_the_edge_without_sag(50000465, tmp_path)
+    _lifted_onto_the_edge_without_sag(40000277, tmp_path)

@@ -107,6 +107,31 @@ def test_two_palms_and_toes(impl: Impl, degrees: float, facing: str) -> None:
     palms = sorted(features.contacts[:2], key=lambda c: c.cop[1])
     assert all(80.0 <= c.area_cm2 <= 160.0 for c in palms)
     assert all(c.area_cm2 < 60.0 for c in features.contacts[2:])  # toes
+    assert not any(c.at_edge for c in features.contacts)
+
+
+@pytest.mark.parametrize("side", ["left", "right", "near", "far"])
+def test_a_contact_over_the_mats_edge_is_marked(impl: Impl, side: str) -> None:
+    """A palm half beyond any of the four edges is marked as reaching it; the others
+    are not."""
+    g = Geometry()
+    session = Session(impl, g)
+    session.settle()
+    patches = pushup_patches(g, hands_x_mm=500.0, feet_x_mm=1500.0, y_mm=400.0, hand_gap_mm=340.0)
+    length, width = g.cols * g.col_pitch_um / 1000.0, g.rows * g.row_pitch_um / 1000.0
+    palm = min(patches[:2], key=lambda p: p.y_mm if side == "near" else -p.y_mm)
+    x, y = {
+        "left": (0.0, palm.y_mm),
+        "right": (length, palm.y_mm),
+        "near": (palm.x_mm, 0.0),
+        "far": (palm.x_mm, width),
+    }[side]
+    cut = Patch(x, y, palm.a_mm, palm.b_mm, palm.mean_kpa)
+    patches = [cut if p is palm else p for p in patches]
+    features = session.frame(render_pressure(g, patches))
+    edge = [c for c in features.contacts if c.at_edge]
+    assert len(edge) == 1, features.contacts
+    assert math.dist(edge[0].centroid, (x, y)) < max(palm.a_mm, palm.b_mm)
 
 
 def test_pitch_comes_from_hello(impl: Impl) -> None:
