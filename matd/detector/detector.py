@@ -668,6 +668,7 @@ class Detector:
         self._cut_lost = 0.0
         self._cut_palm = 0.0
         self._cut_ratio = 0.0  # how much of the palm's load lies beyond the edge
+        self._cut_at: Point | None = None  # where that palm lies
 
     def _top_from_window(self, t: float) -> None:
         """The set starts from a steady pattern: its top is the lowest u of that steady
@@ -720,29 +721,25 @@ class Detector:
         beyond the mat's edge given back to it (its load, at the palm's CoP)."""
         cut = [h for h in p.hands if h.at_edge]
         palm = cut[0] if len(cut) == 1 else None
-        if palm is not None and self._cut_ref is not None and t - self._cut_since <= CUT_LEARN_S:
+        ref, at = self._cut_ref, self._cut_at
+        if palm is not None and ref is not None and t - self._cut_since <= CUT_LEARN_S:
+            self._cut_at = palm.centroid
             # (the means over the frames so far, each weighed by the time it stood for)
             dt = t - self._cut_t
             self._cut_t = t
             if t > self._cut_since:
                 a = dt / (t - self._cut_since)
-                self._cut_lost += a * (self._cut_ref - self.load - self._cut_lost)
+                self._cut_lost += a * (ref - self.load - self._cut_lost)
                 self._cut_palm += a * (palm.load_n - self._cut_palm)
             else:
-                self._cut_lost, self._cut_palm = self._cut_ref - self.load, palm.load_n
-            lost = self._cut_lost if self._cut_lost >= CUT_MIN_SHARE * self._cut_ref else 0.0
+                self._cut_lost, self._cut_palm = ref - self.load, palm.load_n
+            lost = self._cut_lost if self._cut_lost >= CUT_MIN_SHARE * ref else 0.0
             self._cut_ratio = min(lost / max(self._cut_palm, 1e-9), CUT_MAX_RATIO)
-        body = self.load + (self._cut_ratio * palm.load_n if palm is not None else 0.0)
-        if self._cut_ratio <= 0.0 or palm is None:
-            cop = p.cop
-        else:
-            parts = p.hands + p.support
-            w = [c.load_n * (1.0 + self._cut_ratio if c is palm else 1.0) for c in parts]
-            total = sum(w) or 1e-9
-            cop = (
-                sum(c.cop[0] * wi for c, wi in zip(parts, w, strict=True)) / total,
-                sum(c.cop[1] * wi for c, wi in zip(parts, w, strict=True)) / total,
-            )
+        elif at is not None and palm is not min(p.hands, key=lambda h: math.dist(h.centroid, at)):
+            palm = None  # (only the palm it was learnt of: the other may reach an edge too)
+        ratio = self._cut_ratio if palm is not None else 0.0
+        body = self.load + (ratio * palm.load_n if palm is not None else 0.0)
+        cop = p.cop_with(palm, 1.0 + ratio) if ratio > 0.0 else p.cop
         self._body_seen.append((t, self._body_load.update(t, body)))
         while t - self._body_seen[0][0] > 2 * PALMS_BEFORE_S:
             self._body_seen.popleft()
@@ -781,6 +778,7 @@ class Detector:
                 self._body_seen.clear()
             self._cut_since = self._cut_t = t
             self._cut_lost = self._cut_palm = self._cut_ratio = 0.0
+            self._cut_at = None
         u = self._feed_u(t, p)
         if u is None:
             self._u_missed = True

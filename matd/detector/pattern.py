@@ -42,11 +42,16 @@ class Pattern:
     @property
     def cop(self) -> Point:
         """The centre of pressure of the palms and the support alone, mm."""
+        return self.cop_with(None, 1.0)
+
+    def cop_with(self, contact: Contact | None, factor: float) -> Point:
+        """`cop` with one contact's load taken `factor` times (a part of it the mat lost)."""
         parts = self.hands + self.support
-        load = sum(c.load_n for c in parts) or 1e-9
+        loads = [c.load_n * factor if c is contact else c.load_n for c in parts]
+        load = sum(loads) or 1e-9
         return (
-            sum(c.cop[0] * c.load_n for c in parts) / load,
-            sum(c.cop[1] * c.load_n for c in parts) / load,
+            sum(c.cop[0] * w for c, w in zip(parts, loads, strict=True)) / load,
+            sum(c.cop[1] * w for c, w in zip(parts, loads, strict=True)) / load,
         )
 
     @property
