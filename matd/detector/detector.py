@@ -189,6 +189,39 @@ SAG_LEARN_AT_TOP_S = 0.2
 # over their roll to be read: less is mostly the palms' noise)
 SAG_LEARN_ROLL = 1.0
 HELD_MIN_REPS = 3
+# Whether this mat shows the load move with the body's motion at all: a step or a shift of
+# weight makes the load rise and fall back (or fall and rise back) by this share within
+# BUMP_SPAN_S, the mat loaded throughout (a ramp as someone steps on or off only rises or
+# falls). A mat reporting load at a steady scale, or a recording from static balance alone,
+# never shows it; a mat that does shows a rep's heave too.
+BUMP_SHARE = 0.04
+BUMP_SPAN_S = 1.5
+BUMP_FLOOR = 0.5
+
+
+class LoadMotion:
+    """Watches the total load until it has once risen and fallen back like a body's motion."""
+
+    def __init__(self) -> None:
+        self.seen = False
+        self._window: deque[tuple[float, float]] = deque()
+
+    def add(self, t: float, load: float) -> None:
+        if self.seen:
+            return
+        window = self._window
+        if load < IDLE_LOAD_N:
+            window.clear()
+            return
+        window.append((t, load))
+        while t - window[0][0] > BUMP_SPAN_S:
+            window.popleft()
+        loads = [x for _, x in window]
+        hi, lo = max(loads), min(loads)
+        if lo < BUMP_FLOOR * hi:
+            return  # someone stepping on or off
+        ends = (loads[0], loads[-1])
+        self.seen = max(ends) <= hi * (1.0 - BUMP_SHARE) or min(ends) >= lo * (1.0 + BUMP_SHARE)
 
 
 @dataclass
@@ -388,6 +421,7 @@ class Detector:
         # How deep the last set's reps swung u: what this mat (and its person) shows.
         self._mat_depth: float | None = None
         self._sag_learn_t: float | None = None
+        self._load_motion = LoadMotion()
         self._init_cycle()
 
     # ------------------------------------------------------------ public
@@ -426,6 +460,7 @@ class Detector:
         self._last_t = f.t
         self.t = f.t
         self.load = f.load_n
+        self._load_motion.add(f.t, f.load_n)
         self.cop = f.cop
         cur = self.current
         announced = cur is not None and cur.announced
@@ -958,8 +993,11 @@ class Detector:
             first_u = FLAT_FIRST_U
             if flat_mat and self._mat_depth is not None:
                 first_u = max(FLAT_FIRST_MIN_U, min(first_u, FLAT_KNOWN_SHARE * self._mat_depth))
+            # (on a mat whose load has been seen to move with the body, a first rep heaves
+            # like one: only a swing deeper than breathing's ever is counted without)
             first_like = swing >= FLAT_DEEP_U or (
-                swing >= first_u
+                not self._load_motion.seen
+                and swing >= first_u
                 and duration <= FLAT_FIRST_MAX_S
                 and self._left_t - since <= FLAT_FIRST_GAP_S
             )

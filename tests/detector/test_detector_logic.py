@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+from collections.abc import Iterator
 
 import pytest
 
@@ -360,6 +361,44 @@ def test_a_heaveless_swing_after_a_long_plank_is_no_rep_before_the_mat_is_known(
         _, events = run(itertools.chain(frames, empty_frames(3.0, 117.0)))
         assert events[-1]["event_type"] == "set_ended"
         assert events[-1]["reps"] == reps, (reps, types(events))
+
+
+def _stepping(duration: float, t0: float, swing: float) -> Iterator[Features]:
+    """Someone walking about the mat before getting down: the load rises and falls with
+    each step by `swing` of the body's weight (no push-up pattern in it)."""
+    for i in range(int(duration * 50)):
+        t = i / 50
+        yield Features(
+            t=t0 + t,
+            load_n=700.0 * (1.0 + swing * math.sin(2 * math.pi * t)),
+            cop=None,
+            contacts=[],
+        )
+
+
+@pytest.mark.parametrize("step_swing,reps", [(0.06, 0), (0.0, 1)])
+def test_breathing_as_deep_as_a_shallow_rep_is_none_on_a_mat_whose_load_moves(
+    step_swing: float, reps: int
+) -> None:
+    """Held out 19's case 74: a plank whose breathing swings u 0.042 at 0.35 Hz, the load
+    flat through it, as deep as a shallow rep. Where the mat's load has been seen to rise and
+    fall with the person's steps, a rep would heave too: no rep. On a mat whose load has
+    never moved the first deep swing is still counted (a flat mat's first rep)."""
+
+    def breathing(t: float) -> float:
+        return (
+            0.66 + 0.021 * (1.0 - math.cos(2.0 * math.pi * 0.35 * (t - 2.0))) if t > 2.0 else 0.66
+        )
+
+    frames = itertools.chain(
+        _stepping(4.0, 95.0, step_swing),
+        _flat(pushup_frames(breathing, 12.0)),
+        empty_frames(3.0, 112.0),
+    )
+    _, events = run(frames)
+    ended = [e for e in events if e["event_type"] == "set_ended"]
+    assert len(ended) == 1, types(events)
+    assert (ended[0]["reps"] > 0) == (reps > 0), types(events)
 
 
 def _two_flat_sets(first, then, then_s: float) -> list[dict]:
@@ -1077,3 +1116,29 @@ def test_palms_that_roll_less_on_the_third_rep_than_on_the_first_two_are_no_sag(
     frames = pushup_frames(u, 16.0, heave_of=body, hand_shift=roll)
     _, events = run(itertools.chain(frames, empty_frames(3, 116)))
     assert "sag_started" not in types(events), types(events)
+
+
+def test_stepping_on_or_off_the_mat_is_not_its_load_moving_with_a_body() -> None:
+    """Whether a mat shows the load move with a body's motion: a step rising and falling
+    back by 6% is; the load ramping up as someone steps on one foot then the other, or
+    dropping to nothing and back, is not; nor a flat load with noise on it."""
+    from matd.detector.detector import LoadMotion
+
+    def seen(loads: list[float]) -> bool:
+        motion = LoadMotion()
+        for i, load in enumerate(loads):
+            motion.add(i / 50, load)
+        return motion.seen
+
+    def ramp(a: float, b: float, s: float) -> list[float]:
+        n = int(s * 50)
+        return [a + (b - a) * i / n for i in range(n)]
+
+    step_on = ramp(0, 350, 0.5) + [350.0] * 50 + ramp(350, 700, 0.5) + [700.0] * 100
+    off_and_on = [700.0] * 50 + ramp(700, 0, 0.3) + ramp(0, 700, 0.3) + [700.0] * 50
+    noisy = [700.0 + 3.0 * math.sin(i * 1.7) for i in range(300)]
+    steps = [700.0 * (1 + 0.06 * math.sin(2 * math.pi * i / 50)) for i in range(150)]
+    assert not seen(step_on)
+    assert not seen(off_and_on)
+    assert not seen(noisy)
+    assert seen(steps)

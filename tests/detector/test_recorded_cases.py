@@ -179,3 +179,18 @@ def test_a_palm_put_down_over_the_edge_is_given_back_what_lies_beyond(tmp_path: 
     _lifted_onto_the_edge_without_sag(50000205, tmp_path)
     _lifted_onto_the_edge_without_sag(50000465, tmp_path)
     _lifted_onto_the_edge_without_sag(40000277, tmp_path)
+
+
+def test_a_plank_breathing_as_deep_as_a_shallow_rep_is_no_set_of_reps(tmp_path: Path) -> None:
+    """Held out 19's case 74: a 74 s plank whose breathing swings u 0.04, with two sags in
+    it. Its load stayed flat through each breath, so every one was taken for a rep of a mat
+    whose load never heaves (15 reps). The load had risen and fallen with the person's steps
+    before the plank: this mat shows a body's motion, and a rep on it would heave."""
+    truth, events = _events(52000305, tmp_path)
+    (true_set,) = truth["sets"]
+    assert true_set["kind"] == "plank" and not true_set["reps"]
+    assert len(true_set["sag_episodes"]) == 2
+    assert [e["t"] for e in events if e["event_type"] == "rep"] == []
+    (ended,) = [e for e in events if e["event_type"] == "set_ended"]
+    assert ended["kind"] == "plank"
+    assert len([e for e in events if e["event_type"] == "sag_started"]) == 2
