@@ -197,6 +197,8 @@ HELD_MIN_REPS = 3
 BUMP_SHARE = 0.04
 BUMP_SPAN_S = 1.5
 BUMP_FLOOR = 0.5
+# A rep's heave begins this long before u leaves the top (the body starts down as it tips).
+HEAVE_LEAD_S = 0.5
 
 
 class LoadMotion:
@@ -501,7 +503,7 @@ class Detector:
             if f.t - cur.last_seen_t >= CANDIDATE_GAP_S:
                 self._drop_candidate()
         else:
-            self._u_missed = True
+            self._u_missed = self._pattern_went = True
             if self._unconfirmed is not None:
                 # The pattern went within REP_CONFIRM_S of the rep's top: that swing was
                 # the person going down to the knees (for a rest, or to get off).
@@ -679,8 +681,15 @@ class Detector:
         # after a gap in the frames the body is where it was, after a palm was up it is not.
         self._u_missed = False
         self._settle_until = -math.inf
+        # The hands-to-support length u was measured against before a palm was first put
+        # down elsewhere, and whether the hands' anchor is still to be moved to where the
+        # palms are now.
+        self._len_ref: float | None = None
+        self._snap_hands = False
+        self._pattern_went = False  # (not just a palm up: a knee rest, say)
         self._load_lo = math.inf
         self._load_hi = 0.0
+        self._top_loads: deque[tuple[float, float]] = deque()
         self._recent_u: deque[tuple[float, float]] = deque()
         self._unconfirmed: Event | None = None
         self._heave_ref: float | None = None
@@ -735,6 +744,9 @@ class Detector:
     def _feed_u(self, t: float, p: Pattern) -> float | None:
         if len(p.hands) != 2:
             return None  # a hand in the air: the axis and u are not to be trusted
+        if self._snap_hands and t >= self._settle_until:
+            self._hands.reset()  # a palm put down elsewhere: no gliding there over seconds
+            self._snap_hands = False
         h = self._hands.update(t, p.hands_at)
         s = self._support.update(t, p.support_at)
         ax, ay = h[0] - s[0], h[1] - s[1]
@@ -744,7 +756,11 @@ class Detector:
         # The CoP of the body's own contacts: a bottle or a kettlebell elsewhere on the mat
         # moves the whole mat's CoP but is no part of the push-up.
         cop = self._cop_cut_given_back(t, p)
-        raw = ((cop[0] - s[0]) * ax + (cop[1] - s[1]) * ay) / n2
+        # In static balance the CoP lies under the body's centre of mass wherever the palms
+        # are: once a palm has been put down further from the support (or nearer), u is
+        # the CoP's distance from the support over the length the set was measured with.
+        scale = n2 if self._len_ref is None else math.sqrt(n2) * self._len_ref
+        raw = ((cop[0] - s[0]) * ax + (cop[1] - s[1]) * ay) / scale
         self.u = self._u.update(t, raw)
         self._recent_u.append((t, self.u))
         while self._recent_u and self._recent_u[0][0] < t - 2.0:
@@ -800,6 +816,16 @@ class Detector:
             # A palm put down again sits on other cells: its CoP's offset from its centre
             # (the cells' grid, its own placement) is not what it was. Learn it afresh.
             self._rebase_hands = True
+            h, s = self._hands.at, self._support.at
+            if self._pattern_went or not cur.announced:
+                # Down on the knees, or gone for a moment: the toes may come back elsewhere
+                # too, and the body with them (and before the set is announced the person is
+                # still getting into place). u is measured afresh.
+                self._len_ref, self._snap_hands = None, False
+            else:
+                if self._len_ref is None and h is not None and s is not None:
+                    self._len_ref = math.dist(h, s)
+                self._snap_hands = True
             if self._hand_ref is not None and self._hands_at_seen:
                 self._replaced = (self._hand_ref, self._hands_at_seen[0][1])
             self._hands_at_seen.clear()
@@ -819,7 +845,7 @@ class Detector:
             self._u_missed = True
             return []
         self._u_seen_t = t
-        self._u_missed = False
+        self._u_missed = self._pattern_went = False
         self._hands_at_seen.append((t, p.hands_at))
         while t - self._hands_at_seen[0][0] > PALMS_BEFORE_S:
             self._hands_at_seen.popleft()
@@ -916,14 +942,21 @@ class Detector:
         if not self._going_down:
             # A rep's time runs from leaving the top, however long the top was held.
             self._left_t = t
+            loads = self._top_loads
+            loads.append((t, self.load))
+            while t - loads[0][0] > HEAVE_LEAD_S:
+                loads.popleft()
             if self._top_u is None or u < self._top_u:
                 self._top_u, self._top_t = u, t
-                # The load's heave is a rep's own: counted from its top, not from whatever
-                # the load did while the person was still getting down onto the mat.
-                self._load_lo = self._load_hi = self.load
             if u - self._top_u >= cfg.rep_enter_u:
                 self._going_down = True
                 self._peak_u = u
+                # The load's heave is a rep's own: counted from its top (not the last rep's
+                # way up, nor the person getting onto the mat), and from just before it
+                # left the top, not from whatever the load did while the top was held (the
+                # sensor creeping under a long plank).
+                own = [x for tt, x in loads if tt >= self._top_t] or [self.load]
+                self._load_lo, self._load_hi = min(own), max(own)
             elif u - self._top_u <= 0.5 * cfg.rep_enter_u:
                 # At the top u itself is the top level: it follows a sag or a recovery.
                 self._top_level = u_seen
@@ -971,12 +1004,16 @@ class Detector:
         )
         # A partial rep: a third of the set's depth, heaving like one, and taking a rep's
         # time (a bob or a shift of weight is quicker, or heaves less).
+        # (before three reps have shown this mat's usual heave, the set's own two do)
+        reps_heave = usual_heave
+        if reps_heave is None and len(cur.reps) >= 2:
+            reps_heave = statistics.median(list(self._rep_heaves)[-len(cur.reps) :])
         partial_like = (
             median is not None
-            and usual_heave is not None
+            and reps_heave is not None
             and len(cur.reps) >= 2
             and swing >= PARTIAL_SWING * median
-            and heave >= PARTIAL_HEAVE * usual_heave
+            and heave >= PARTIAL_HEAVE * reps_heave
             and duration >= PARTIAL_MIN_S
         )
         moved = sure or heaved or like_the_others or partial_like
@@ -1185,6 +1222,7 @@ class Detector:
 
     def _restart_top(self, u: float, t: float, u_seen: float | None = None) -> None:
         self._load_lo = self._load_hi = self.load
+        self._top_loads.clear()
         self._going_down = False
         self._top_u, self._top_t = u, t
         self._top_level = u if u_seen is None else u_seen
