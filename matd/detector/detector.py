@@ -197,7 +197,8 @@ HELD_MIN_REPS = 3
 BUMP_SHARE = 0.04
 BUMP_SPAN_S = 1.5
 BUMP_FLOOR = 0.5
-# A rep's heave begins this long before u leaves the top (the body starts down as it tips).
+# A rep's heave is counted from at most this long before u leaves the top (never from before
+# the top itself): what the load did while the top was held longer is not the rep's.
 HEAVE_LEAD_S = 0.5
 
 
@@ -816,13 +817,13 @@ class Detector:
             # A palm put down again sits on other cells: its CoP's offset from its centre
             # (the cells' grid, its own placement) is not what it was. Learn it afresh.
             self._rebase_hands = True
-            h, s = self._hands.at, self._support.at
             if self._pattern_went or not cur.announced:
                 # Down on the knees, or gone for a moment: the toes may come back elsewhere
                 # too, and the body with them (and before the set is announced the person is
                 # still getting into place). u is measured afresh.
                 self._len_ref, self._snap_hands = None, False
             else:
+                h, s = self._hands.at, self._support.at
                 if self._len_ref is None and h is not None and s is not None:
                     self._len_ref = math.dist(h, s)
                 self._snap_hands = True
