@@ -749,7 +749,12 @@ class Detector:
             self._hands.reset()  # a palm put down elsewhere: no gliding there over seconds
             self._snap_hands = False
         h = self._hands.update(t, p.hands_at)
+        before = self._support.at
         s = self._support.update(t, p.support_at)
+        if before is not None and s == p.support_at and s != before:
+            # The toes (or knees) jumped: a foot lifted or put down. The CoP's shift from
+            # the load moving onto the other contacts is no rep and no sag.
+            self._wild_until = t + WILD_HOLD_S
         ax, ay = h[0] - s[0], h[1] - s[1]
         n2 = ax * ax + ay * ay
         if n2 <= 0:
@@ -964,6 +969,21 @@ class Detector:
             return []
         self._peak_u = max(self._peak_u, u)
         assert self._top_u is not None
+        if (
+            self._sag is not None
+            and not cur.reps
+            and cur.baseline_u is not None
+            and self._peak_u < cur.baseline_u + cfg.rep_min_depth_u
+            and u_seen >= cur.baseline_u
+        ):
+            # In a sagging plank u rising from the sag's low back up to where the plank was
+            # held is the hips coming up, no way down into a rep (one takes u past the
+            # plank's level): u there is the top again, and the sag's end can be judged.
+            # (breathing sways u on, so waiting for u to come back to the low, or to hold
+            # still, could keep the sag open for seconds of good form; a breath's crest
+            # short of the plank's level is no sign, in a shallow sag it reaches that far)
+            self._restart_top(u, t, u_seen)
+            return []
         swing = self._peak_u - self._top_u
         median = cur.median_depth()
         # Back near the top, or (a top left low by a sag that has eased since) well down
@@ -1301,6 +1321,14 @@ class Detector:
                 while self._learn_queue and self._learn_queue[-1][0] >= start - PENDING_LEAD_S:
                     self._learn_queue.pop()
             self._drop_pending()
+        if (
+            not self._going_down
+            and t - self._top_t >= SAG_LEARN_AT_TOP_S
+            and -drop >= LEARN_DROP * self.sag_threshold
+        ):
+            # A top that settles with the hips piked: the way there (a rep whose way up
+            # lifted the hips) rolled the palms toward the fingers, a slope no rep has.
+            self._learn_queue.clear()
         limit = LEARN_RESIDUAL_MM if self._slope_known else LEARN_RESIDUAL_NEW_MM
         if (
             residual is not None
@@ -1475,6 +1503,10 @@ class Detector:
             if blind and drop <= cfg.sag_max_u:
                 # Nothing to see of the hips (a rep misread, someone moving): neither a
                 # sag's end nor more of it.
+                self._above_since = None
+            elif mid_rep and self._top_t < self._sag.start_t and drop <= cfg.sag_max_u:
+                # Mid-rep the top's drop says how the hips were before this sag began (the
+                # palms told it): its end is judged at the next top.
                 self._above_since = None
             elif (drop <= cfg.sag_release_u and ev_h <= 0.5) or drop > cfg.sag_max_u:
                 self._above_since = self._above_since if self._above_since is not None else t
