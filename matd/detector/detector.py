@@ -751,9 +751,10 @@ class Detector:
         h = self._hands.update(t, p.hands_at)
         before = self._support.at
         s = self._support.update(t, p.support_at)
-        if before is not None and s == p.support_at and s != before:
-            # The toes (or knees) jumped: a foot lifted or put down. The CoP's shift from
-            # the load moving onto the other contacts is no rep and no sag.
+        if before is not None and s == p.support_at and s != before and not p.knees:
+            # The toes jumped: a foot lifted or put down. The CoP's shift from the load
+            # moving onto the other contacts is no rep and no sag. (Knees and shins are
+            # long patches whose centre jumps as they split and merge with the rep.)
             self._wild_until = t + WILD_HOLD_S
         ax, ay = h[0] - s[0], h[1] - s[1]
         n2 = ax * ax + ay * ay

@@ -271,6 +271,21 @@ def test_lifting_a_foot_to_get_off_is_no_sag(tmp_path: Path) -> None:
     assert kinds.count("rep") == len(true_set["reps"]) == 24
 
 
+def test_knees_and_shins_splitting_with_the_reps_are_no_foot_lifted(tmp_path: Path) -> None:
+    """Tune's case 66: knee push-ups whose knee and shin patches split and merge as the
+    reps roll them, so the support's centre jumps now and then. Taken for a foot lifted,
+    that blinded the sag's start by half a second, and the rep machine, not yet told of
+    the sag, counted u still falling into it as a 25th rep."""
+    truth, events = _events(2000138, tmp_path)
+    (true_set,) = truth["sets"]
+    assert true_set["knees"] and len(true_set["sag_episodes"]) == 1
+    kinds = [e["event_type"] for e in events]
+    assert kinds.count("rep") == len(true_set["reps"]) == 24, kinds
+    (onset,) = [s["onset_t"] for s in true_set["sag_episodes"]]
+    (start,) = [e["t"] for e in events if e["event_type"] == "sag_started"]
+    assert onset <= start <= onset + 0.6, (onset, start)
+
+
 def test_a_rep_that_ends_in_a_pike_does_not_teach_the_palms_line(tmp_path: Path) -> None:
     """Held out 20's case 92: a palm was put down again, the palms' line began afresh, and
     the next rep's way up lifted the hips into a pike. That rep's frames taught the new line
