@@ -189,6 +189,10 @@ SAG_LEARN_AT_TOP_S = 0.2
 # over their roll to be read: less is mostly the palms' noise)
 SAG_LEARN_ROLL = 1.0
 HELD_MIN_REPS = 3
+# A sag also ends once the palms are back on their line (within half a threshold) and u's
+# top is within a threshold of the baseline, the two together at most half a sag's
+# evidence, held this long: the tops after a sag may settle a little under the baseline.
+FAINT_RELEASE_S = 1.2
 # Whether this mat shows the load move with the body's motion at all: a step or a shift of
 # weight makes the load rise and fall back (or fall and rise back) by this share within
 # BUMP_SPAN_S, the mat loaded throughout (a ramp as someone steps on or off only rises or
@@ -640,6 +644,7 @@ class Detector:
         self._hands = _Anchor()
         self._support = _Anchor()
         self._support_home: Point | None = None  # the support where the last rep was done
+        self._home_before: Point | None = None  # and before the rep not yet confirmed
         self._palms_seen = []
         self.u: float | None = None
         self._going_down = False
@@ -651,6 +656,7 @@ class Detector:
         self._sag: SagEpisode | None = None
         self._below_since: float | None = None
         self._above_since: float | None = None
+        self._faint_since: float | None = None
         self._pike_since: float | None = None
         self._pike_cand: float | None = None
         self._pike_in_baseline = False
@@ -1126,7 +1132,7 @@ class Detector:
             cur.reps.append(RepRecord(n, t, swing, self._top_u, duration, partial))
             self._rep_counted_t = t
             self._rep_usual = median is None or swing <= LEARN_MAX_DEPTHS * median
-            self._support_home = self._support.at
+            self._home_before, self._support_home = self._support_home, self._support.at
             self._rep_heaves.append(heave)
             if len(self._rep_heaves) >= 3:
                 self._usual_heave = statistics.median(self._rep_heaves)
@@ -1208,7 +1214,7 @@ class Detector:
         depth = median or 0.0
         n = len(cur.reps) + 1
         cur.reps.append(RepRecord(n, t, depth, self._top_u or 0.0, end - start, False, True))
-        self._support_home = self._support.at
+        self._home_before, self._support_home = self._support_home, self._support.at
         self._unconfirmed = make_event(
             "rep",
             t,
@@ -1233,6 +1239,9 @@ class Detector:
         cur = self.current
         if self._unconfirmed is not None and cur is not None and cur.reps:
             cur.reps.pop()
+            # (nor is the support's place then where a rep was done: the toes may be
+            # coming down to the knees, and the set goes on where the reps were)
+            self._support_home = self._home_before
         self._unconfirmed = None
 
     def _holding(self, t: float) -> bool:
@@ -1501,13 +1510,24 @@ class Detector:
                 self._below_since = None
         else:
             self._sag.max_depth = max(self._sag.max_depth, drop)
-            if blind and drop <= cfg.sag_max_u:
-                # Nothing to see of the hips (a rep misread, someone moving): neither a
-                # sag's end nor more of it.
-                self._above_since = None
-            elif mid_rep and self._top_t < self._sag.start_t and drop <= cfg.sag_max_u:
-                # Mid-rep the top's drop says how the hips were before this sag began (the
-                # palms told it): its end is judged at the next top.
+            unseen = (blind or (mid_rep and self._top_t < self._sag.start_t)) and (
+                drop <= cfg.sag_max_u
+            )
+            # (blind: nothing to see of the hips, a rep misread or someone moving; mid-rep
+            # with the top from before this sag began, the palms told it, its drop says how
+            # the hips were before: neither a sag's end nor more of it, judged at the next top)
+            faint = (
+                not unseen
+                and residual is not None
+                and drop < self.sag_threshold
+                and ev_h_raw <= 0.5
+                and (drop / self.sag_threshold + ev_h_raw) / 2.0 <= 0.5
+            )
+            if not faint:
+                self._faint_since = None
+            elif self._faint_since is None:
+                self._faint_since = t
+            if unseen:
                 self._above_since = None
             elif (drop <= cfg.sag_release_u and ev_h <= 0.5) or drop > cfg.sag_max_u:
                 self._above_since = self._above_since if self._above_since is not None else t
@@ -1515,6 +1535,9 @@ class Detector:
                     events.append(self._close_sag(t))
             else:
                 self._above_since = None
+            faint_for = t - self._faint_since if self._faint_since is not None else 0.0
+            if self._sag is not None and faint_for >= FAINT_RELEASE_S:
+                events.append(self._close_sag(t))
         # Hips piked high move u up: its own event, never a sag.
         if -drop >= cfg.pike_threshold_u and self._sag is None and ev_h_raw < 1.0:
             self._pike_cand = self._pike_cand if self._pike_cand is not None else t
@@ -1554,7 +1577,7 @@ class Detector:
         assert cur is not None and sag is not None
         sag.end_t = t
         self._sag = None
-        self._below_since = self._above_since = None
+        self._below_since = self._above_since = self._faint_since = None
         return make_event(
             "sag_ended",
             t,
