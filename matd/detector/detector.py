@@ -189,6 +189,9 @@ SAG_LEARN_AT_TOP_S = 0.2
 # over their roll to be read: less is mostly the palms' noise)
 SAG_LEARN_ROLL = 1.0
 HELD_MIN_REPS = 3
+# The palms' centre this far from where it was before a palm went up: that palm was put
+# down elsewhere (a palm moved 2 cm moves their centre 1 cm), not just lifted.
+PALM_MOVED_MM = 10.0
 # A sag also ends once the palms are back on their line (within half a threshold) and u's
 # top is within a threshold of the baseline, the two together at most half a sag's
 # evidence, held this long: the tops after a sag may settle a little under the baseline.
@@ -657,6 +660,7 @@ class Detector:
         self._below_since: float | None = None
         self._above_since: float | None = None
         self._faint_since: float | None = None
+        self._palm_moved = False
         self._pike_since: float | None = None
         self._pike_cand: float | None = None
         self._pike_in_baseline = False
@@ -899,6 +903,9 @@ class Detector:
     def _palms_ref_again(self, p: Pattern) -> Point:
         """Where the palms' offset is measured from, once they are read again."""
         replaced, self._replaced = self._replaced, None
+        self._palm_moved = replaced is not None and (
+            math.dist(p.hands_at, replaced[1]) > PALM_MOVED_MM
+        )
         if replaced is None or self._sag is None or self._hand_fit is None:
             # The good-form line is relearnt at the next top (the rebase): from here.
             return _palms_cop(p)
@@ -1394,11 +1401,16 @@ class Detector:
             residual = hand_off - (icpt + slope * u_ref)
             if self._rebase_hands and self._sag is None:
                 # The palm's new place: learn its offset afresh at the top, where the rep
-                # does not move it (it is still loading at first). How a palm rolls with
-                # the rep is the hand's own and stays; the line relearns it from here.
+                # does not move it (it is still loading at first). How it rolls with the
+                # rep there is its own too (a palm put down 5 cm further on rolled half as
+                # far): the line relearns it from here, and until it has, the palms do not
+                # start a sag alone mid-rep, judged by the slope of the place they left.
+                # (not after a rest on the knees, the palms where they were)
                 # (in a sag it waits for the sag's end: the palms' place is guessed till then)
                 self._rebase_left = REBASE_S
                 self._rebase_t = None
+                if self._palm_moved:
+                    self._slope_known = False
                 self._line = _LineFit(cfg.baseline_drift_s)
                 self._learn_queue.clear()
                 self._drop_pending()
