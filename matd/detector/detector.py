@@ -192,6 +192,9 @@ HELD_MIN_REPS = 3
 # The palms' centre this far from where it was before a palm went up: that palm was put
 # down elsewhere (a palm moved 2 cm moves their centre 1 cm), not just lifted.
 PALM_MOVED_MM = 10.0
+# Until the palms' line has relearnt their roll at the new place, the palms alone start a
+# sag mid-rep only with this many times sag_hand_alone: the old place's slope is a guess.
+GUESSED_ROLL_FACTOR = 2.0
 # A sag also ends once the palms are back on their line (within half a threshold) and u's
 # top is within a threshold of the baseline, the two together at most half a sag's
 # evidence, held this long: the tops after a sag may settle a little under the baseline.
@@ -661,6 +664,7 @@ class Detector:
         self._above_since: float | None = None
         self._faint_since: float | None = None
         self._palm_moved = False
+        self._roll_unknown = False  # a palm put down elsewhere: its roll not relearnt yet
         self._pike_since: float | None = None
         self._pike_cand: float | None = None
         self._pike_in_baseline = False
@@ -1346,7 +1350,8 @@ class Detector:
             # A top that settles with the hips piked: the way there (a rep whose way up
             # lifted the hips) rolled the palms toward the fingers, a slope no rep has.
             self._learn_queue.clear()
-        limit = LEARN_RESIDUAL_MM if self._slope_known else LEARN_RESIDUAL_NEW_MM
+        known = self._slope_known and not self._roll_unknown
+        limit = LEARN_RESIDUAL_MM if known else LEARN_RESIDUAL_NEW_MM
         if (
             residual is not None
             and self._wild_until <= t
@@ -1369,6 +1374,7 @@ class Detector:
         if line is not None:
             self._hand_fit = line
             self._slope_known = True
+            self._roll_unknown = False
 
     def _drop_pending(self) -> None:
         self._learn_pending.clear()
@@ -1403,14 +1409,14 @@ class Detector:
                 # The palm's new place: learn its offset afresh at the top, where the rep
                 # does not move it (it is still loading at first). How it rolls with the
                 # rep there is its own too (a palm put down 5 cm further on rolled half as
-                # far): the line relearns it from here, and until it has, the palms do not
-                # start a sag alone mid-rep, judged by the slope of the place they left.
-                # (not after a rest on the knees, the palms where they were)
+                # far): the line relearns it from here, and until it has, the slope of the
+                # place they left is a guess, and the palms need twice the shift to start
+                # a sag alone mid-rep. (Not after a rest on the knees: the palms are where
+                # they were.)
                 # (in a sag it waits for the sag's end: the palms' place is guessed till then)
                 self._rebase_left = REBASE_S
                 self._rebase_t = None
-                if self._palm_moved:
-                    self._slope_known = False
+                self._roll_unknown = self._palm_moved
                 self._line = _LineFit(cfg.baseline_drift_s)
                 self._learn_queue.clear()
                 self._drop_pending()
@@ -1461,7 +1467,8 @@ class Detector:
         # shift at once or a lesser one that holds.
         # (a lesser shift is weighed only against a line that more than the baseline's reps
         # have shown: palms that roll less on the third rep than on the first two are no sag)
-        if mid_rep and ev_h >= cfg.sag_hand_held and len(cur.reps) >= HELD_MIN_REPS:
+        guessed = self._roll_unknown
+        if mid_rep and ev_h >= cfg.sag_hand_held and len(cur.reps) >= HELD_MIN_REPS and not guessed:
             self._hand_weak_since = self._hand_weak_since if self._hand_weak_since else t
         else:
             self._hand_weak_since = None
@@ -1469,7 +1476,7 @@ class Detector:
             mid_rep
             and self._slope_known
             and (
-                ev_h >= cfg.sag_hand_alone
+                ev_h >= cfg.sag_hand_alone * (GUESSED_ROLL_FACTOR if guessed else 1.0)
                 or (
                     self._hand_weak_since is not None
                     and t - self._hand_weak_since >= cfg.sag_hand_held_s
