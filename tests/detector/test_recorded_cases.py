@@ -242,6 +242,16 @@ def _sags(events: list[dict]) -> list[tuple[float, float]]:
     return list(zip(starts, ends, strict=True))
 
 
+def _two_sags_told_apart(true_set: dict, events: list[dict]) -> None:
+    """The set's two sags are told as two: the first ended before the second set in, and
+    the second told within 0.6 s of its onset."""
+    onsets = [s["onset_t"] for s in true_set["sag_episodes"]]
+    assert len(onsets) == 2
+    told = _sags(events)
+    assert len(told) == 2, told
+    assert told[0][1] < onsets[1] <= told[1][0] <= onsets[1] + 0.6, (told, onsets)
+
+
 def test_a_sag_the_palms_told_mid_rep_is_not_ended_by_the_top_before_it(tmp_path: Path) -> None:
     """Held out 20's case 54: a sag set in at a rep's bottom and the palms told it there.
     Judged against the top the rep had left (before the sag, in good form), it was ended
@@ -306,11 +316,7 @@ def test_a_plank_sag_ends_when_the_hips_come_back_up_while_the_breath_sways(
     truth, events = _events(54000279, tmp_path)
     (true_set,) = truth["sets"]
     assert true_set["kind"] == "plank"
-    onsets = [(s["onset_t"], s["end_t"]) for s in true_set["sag_episodes"]]
-    assert len(onsets) == 2
-    told = _sags(events)
-    assert len(told) == 2, told
-    assert told[0][1] < onsets[1][0] and onsets[1][0] <= told[1][0] <= onsets[1][0] + 0.6
+    _two_sags_told_apart(true_set, events)
 
 
 def test_a_sag_ends_when_the_palms_are_back_though_the_tops_sit_a_little_low(
@@ -323,11 +329,7 @@ def test_a_sag_ends_when_the_palms_are_back_though_the_tops_sit_a_little_low(
     truth, events = _events(56000421, tmp_path)
     first, second = truth["sets"]
     assert not first["sag_episodes"]
-    onsets = [(s["onset_t"], s["end_t"]) for s in second["sag_episodes"]]
-    assert len(onsets) == 2
-    told = _sags(events)
-    assert len(told) == 2, told
-    assert told[0][1] < onsets[1][0] and onsets[1][0] <= told[1][0] <= onsets[1][0] + 0.6
+    _two_sags_told_apart(second, events)
 
 
 def test_a_rep_dropped_as_the_knees_came_down_does_not_move_where_the_toes_belong(
