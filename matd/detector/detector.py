@@ -145,7 +145,8 @@ PLANK_U_ALONE_S = 2.0
 HEAVE_CYCLE_SHARE = 0.25
 HEAVE_REF_S = 3.0
 # ...counted by the load only if no rep was counted by u from its start until this long
-# after it, and only while a sag was on (where u cannot be trusted to show the rep).
+# after it, and (a whole rep's heave) only while a sag was on, where u cannot be trusted
+# to show the rep.
 HEAVE_WAIT_S = 0.6
 # ...and with good form too, on a mat whose reps heave the load this much while u shows
 # them under this (a sensor, or toes over the mat's edge, that squeezes u's swing: reps
@@ -155,6 +156,14 @@ SQUEEZED_U = 0.025
 # (where u, squeezed, tells a rep back at the top early: up to this long after its heave
 # began, a rep u counted is the one before)
 SQUEEZED_SEEN_S = 0.3
+# A rep u barely shows at all (a partial one, its swing squeezed under the rise that leaves
+# the top, or split into bits too short for a rep) still heaves the load like the set's
+# reps, if less: a dip, a peak and a dip past this share of the set's heave, taking a rep's
+# time, while u came back up at least PARTIAL_CYCLE_U from the bottom, is a rep too, with
+# good form. (In a set whose reps are known: only reps heave the load so; a pike, a sag or
+# a shift of weight move the body too slowly to. Its depth is what u showed coming back.)
+PARTIAL_CYCLE_SHARE = 0.12
+PARTIAL_CYCLE_U = 0.003
 # A pike told this soon after the baseline was taken from reps began in them: once it
 # ends, the baseline is taken again.
 PIKE_IN_BASELINE_S = 1.0
@@ -246,6 +255,67 @@ class RepRecord:
     duration_s: float
     partial: bool
     by_load: bool = False  # counted from the load's heave: u did not show it
+
+
+@dataclass(frozen=True, slots=True)
+class HeaveCycle:
+    """One dip, peak and dip of the load: a rep's heave."""
+
+    start: float
+    peak: float  # when the load rose past its level: the rep's bottom
+    end: float
+    sag: bool  # a sag was on at some time in it
+    u_back: float  # how far u came back up from the bottom
+
+
+class _HeaveCycles:
+    """Follows the load through dip, peak and dip around its running level, each past
+    `share` of the set's heave (peak to peak, as a share of the load)."""
+
+    def __init__(self, share: float, *, fresh_dip: bool = False) -> None:
+        self.share = share
+        # (with `fresh_dip`, a first dip that came back level and dips again starts the
+        # cycle afresh: the last rep's closing dip runs straight into the next one's opening)
+        self.fresh_dip = fresh_dip
+        self.phase = 0  # 0 level, 1 first dip, 2 peak, 3 second dip
+        self.t0 = 0.0
+        self.peak_t = 0.0
+        self.sag = False
+        self.level_again = False
+        self.u_hi = 0.0
+        self.u_back = 0.0
+        self.done: HeaveCycle | None = None
+
+    def step(
+        self, t: float, load: float, ref: float, heave: float, u: float, sag: bool, max_s: float
+    ) -> None:
+        swing = self.share * heave * ref
+        low, high = ref - swing, ref + swing
+        self.sag = self.sag or sag
+        self.u_hi = max(self.u_hi, u)
+        phase = self.phase
+        level = load > ref - 0.4 * swing
+        dip_again = self.fresh_dip and phase == 1 and self.level_again and load < low
+        if (phase == 0 and load < low) or dip_again:
+            self.phase, self.t0, self.sag = 1, t, sag
+            self.level_again = False
+        elif phase == 1 and load > high:
+            # (u is followed from here: the first dip may be the last rep's closing one)
+            self.phase, self.peak_t, self.u_hi = 2, t, u
+        elif phase == 1 and level:
+            self.level_again = True
+        elif phase == 2 and load < low:
+            # (how far u came back from the bottom: by the closing dip a rep is up, and
+            # with reps back to back the next begins in it)
+            self.phase, self.u_back = 3, self.u_hi - u
+        elif phase == 3 and level:
+            self.done = HeaveCycle(self.t0, self.peak_t, t, self.sag, self.u_back)
+            self.phase = 0
+        if phase in (1, 2) and t - self.t0 > max_s:
+            self.phase = 0
+
+    def forget(self) -> None:
+        self.phase, self.done = 0, None
 
 
 @dataclass
@@ -707,12 +777,11 @@ class Detector:
         self._top_loads: deque[tuple[float, float]] = deque()
         self._recent_u: deque[tuple[float, float]] = deque()
         self._unconfirmed: Event | None = None
-        self._heave_ref: float | None = None
-        self._heave_ref_t = 0.0
-        self._heave_phase = 0  # 0 level, 1 first dip, 2 peak, 3 second dip
-        self._heave_t0 = 0.0
-        self._heave_sag = False
-        self._heave_cycle: tuple[float, float, bool] | None = None  # start, end, sag seen
+        self._heave_ref = _Smoother(HEAVE_REF_S)  # the load's running level
+        self._part_ref = _Smoother(HEAVE_REF_S)
+        self._heave_full = _HeaveCycles(HEAVE_CYCLE_SHARE)
+        self._heave_part = _HeaveCycles(PARTIAL_CYCLE_SHARE, fresh_dip=True)
+        self._rep_u = 0.0  # u with the sag added back, as reps are told on
         self._rate_from: tuple[float, float] | None = None
         self._wild_until = -math.inf
         self._wild_t = -math.inf  # when u last swung faster than any rep takes it
@@ -834,6 +903,8 @@ class Detector:
             self._u.reset()
             self._hand_off.reset()
             self._settle_until = t + SETTLE_S
+            # (the load heaved with the palm going up and down, or the knees: no rep's heave)
+            self._heave_part.forget()
             # A palm put down again sits on other cells: its CoP's offset from its centre
             # (the cells' grid, its own placement) is not what it was. Learn it afresh.
             self._rebase_hands = True
@@ -898,7 +969,8 @@ class Detector:
         hand_off = self._hand_off.update(t, _hand_offset(p, self._axis(), self._hand_ref))
         events = self._confirm_rep(t)
         self._follow_sag_in_u(t, u, hand_off)
-        events += self._track_reps(t, u + self._sag_in_u, u)
+        self._rep_u = u + self._sag_in_u
+        events += self._track_reps(t, self._rep_u, u)
         self._track_baseline(t, u, hand_off)
         events += self._track_sag(t, u, hand_off)
         self._track_heave(t)
@@ -1137,6 +1209,9 @@ class Detector:
             # getting off it, not a rep.
             moved = False
         if swing >= min_depth and duration >= cfg.rep_min_s and settled and moved:
+            if self._unconfirmed is not None and self._unconfirmed.get("by_load"):
+                # A rep the load told moments ago, which u now tells itself: the same one.
+                self._drop_unconfirmed()
             n = len(cur.reps) + 1
             depth = round(swing, 4)
             partial = bool(median and swing < cfg.partial_fraction * median)
@@ -1160,71 +1235,108 @@ class Detector:
         return events
 
     def _track_heave(self, t: float) -> None:
-        """Follow the load through dip, peak and dip; a rep u missed in a sag is counted."""
+        """Follow the load through dip, peak and dip; a rep u missed is counted by it."""
         cur = self.current
         assert cur is not None
+        if not cur.announced:
+            return
         usual = self._usual_heave
-        if not cur.announced or usual is None:
-            return
-        if usual < 2 * NO_HEAVE:
-            return  # a mat whose reps barely heave: nothing to follow
-        load = self.load
-        if self._heave_ref is None:
-            self._heave_ref, self._heave_ref_t = load, t
-            return
-        a = 1.0 - math.exp(-max(t - self._heave_ref_t, 0.0) / HEAVE_REF_S)
-        self._heave_ref += a * (load - self._heave_ref)
-        self._heave_ref_t = t
-        swing = HEAVE_CYCLE_SHARE * usual * self._heave_ref
-        low, high = self._heave_ref - swing, self._heave_ref + swing
-        self._heave_sag = self._heave_sag or self._sag is not None
-        phase = self._heave_phase
-        if phase == 0 and load < low:
-            self._heave_phase, self._heave_t0, self._heave_sag = 1, t, self._sag is not None
-        elif phase == 1 and load > high:
-            self._heave_phase = 2
-        elif phase == 2 and load < low:
-            self._heave_phase = 3
-        elif phase == 3 and load > self._heave_ref - 0.4 * swing:
-            self._heave_cycle = (self._heave_t0, t, self._heave_sag)
-            self._heave_phase = 0
-        if phase in (1, 2) and t - self._heave_t0 > self.cfg.rep_max_s:
-            self._heave_phase = 0
-        cycle = self._heave_cycle
-        if cycle is None or t - cycle[1] < HEAVE_WAIT_S:
-            return
-        self._heave_cycle = None
-        start, end, sag = cycle
+        # (before three reps have shown this mat's usual heave, the set's own two stand for it)
+        own = usual
+        if own is None and len(cur.reps) >= 2:
+            own = statistics.median(list(self._rep_heaves)[-len(cur.reps) :])
+        load, sag, max_s = self.load, self._sag is not None, self.cfg.rep_max_s
+        # (the level a rep in a sag is judged by is followed from when the mat's usual heave
+        # is known, a partial's from the set's start)
+        part_ref = self._part_ref.update(t, load)
+        if usual is not None and usual >= 2 * NO_HEAVE:
+            ref = self._heave_ref.update(t, load)
+            self._heave_full.step(t, load, ref, usual, self._rep_u, sag, max_s)
+        if own is not None and own >= 2 * NO_HEAVE:
+            self._heave_part.step(t, load, part_ref, own, self._rep_u, sag, max_s)
+        full, part = self._heave_full.done, self._heave_part.done
+        if full is not None and usual is not None and t - full.end >= HEAVE_WAIT_S:
+            self._heave_full.done = None
+            self._count_heave_in_sag(t, full, usual)
+        if part is not None and t - part.end >= HEAVE_WAIT_S:
+            self._heave_part.done = None
+            self._count_partial_heave(t, part)
+
+    def _heave_unseen(self, cycle: HeaveCycle, since: float) -> bool:
+        """No rep was counted since `since` in this heave, nor is u's own rep in progress in
+        it."""
+        cur = self.current
+        assert cur is not None
+        if self._unconfirmed is not None or not cur.reps:
+            # (a plank, or a set not yet into its reps: without this set's own reps there
+            # is no rep time to match)
+            return False
+        if self._going_down and self._left_t < cycle.end - 0.2:
+            return False  # u's own rep in progress began within this heave: it may count it yet
+        return cur.reps[-1].t < since
+
+    def _rep_time_like(self, cycle: HeaveCycle, longest: float = 1.6) -> bool:
+        """The heave took about as long as this set's reps do (up to `longest` times)."""
+        cur = self.current
+        assert cur is not None
+        # (the load's dips run a little before u leaves the top and after it is back)
+        median_t = statistics.median(r.duration_s for r in cur.reps[-5:])
+        return 0.5 * median_t <= cycle.end - cycle.start <= longest * median_t + 0.5
+
+    def _count_heave_in_sag(self, t: float, cycle: HeaveCycle, usual: float) -> None:
+        """A whole rep's heave u did not show: in a sag, or on a mat that squeezes u."""
+        cur = self.current
+        assert cur is not None
         median = cur.median_depth()
         # (a sensor or toes over the edge that squeeze u's swing to a third: its reps'
         # times are misread too, so the heave's own time is not held to them)
         squeezed = (
-            not sag
+            not cycle.sag
             and usual >= SQUEEZED_HEAVE
             and median is not None
             and median < SQUEEZED_U
             and len(cur.reps) >= 3
         )
-        if not (sag or squeezed) or self._unconfirmed is not None:
+        if not (cycle.sag or squeezed):
             return
-        if self._going_down and self._left_t < end - 0.2:
-            return  # u's own rep in progress began within this heave: it may count it yet
-        if not cur.reps:
-            # A plank, or a set not yet into its reps: the mat's usual heave is from an
-            # earlier set, and without this set's own reps there is no rep time to match.
+        if not self._heave_unseen(cycle, cycle.start + (SQUEEZED_SEEN_S if squeezed else -0.3)):
             return
-        if cur.reps[-1].t >= start + (SQUEEZED_SEEN_S if squeezed else -0.3):
-            return  # u counted this one
-        # (the load's dips run a little before u leaves the top and after it is back)
-        median_t = statistics.median(r.duration_s for r in cur.reps[-5:])
         if squeezed:
-            if not self.cfg.rep_min_s <= end - start <= self.cfg.rep_max_s:
+            if not self.cfg.rep_min_s <= cycle.end - cycle.start <= self.cfg.rep_max_s:
                 return
-        elif not 0.5 * median_t <= end - start <= 1.6 * median_t + 0.5:
+        elif not self._rep_time_like(cycle):
             return
-        depth = median or 0.0
+        self._add_heave_rep(t, cycle, median or 0.0)
+
+    def _count_partial_heave(self, t: float, cycle: HeaveCycle) -> None:
+        """A rep, partial most likely, that u barely showed but the load heaved with."""
+        cur = self.current
+        assert cur is not None
+        if cycle.sag or len(cur.reps) < 2 or cycle.u_back < PARTIAL_CYCLE_U:
+            # (sagging hips bob, heaving the load as a partial rep does: in a sag only u's
+            # own swing tells a partial rep)
+            return
+        if max(self._wild_t, self._wild_until) >= cycle.start:
+            return  # u swung faster than a body lowers itself (someone getting off), or a foot
+            # was lifted
+        # (reps done back to back share their dips: the heave may begin with the last rep's
+        # closing one, so it is this rep's own from its bottom, and may last twice a rep)
+        # (and its bottom came at least a rep's shortest time after the last rep's top: a
+        # dip, a rise and a dip sooner are two reps meeting, one's closing dip and the next's
+        # opening one)
+        unseen = self._heave_unseen(cycle, cycle.peak - self.cfg.rep_min_s)
+        if not unseen or not self._rep_time_like(cycle, 2.0):
+            return
+        self._add_heave_rep(t, cycle, cycle.u_back)
+
+    def _add_heave_rep(self, t: float, cycle: HeaveCycle, depth: float) -> None:
+        cur = self.current
+        assert cur is not None
+        median = cur.median_depth()
+        partial = bool(median and depth < self.cfg.partial_fraction * median)
         n = len(cur.reps) + 1
-        cur.reps.append(RepRecord(n, t, depth, self._top_u or 0.0, end - start, False, True))
+        duration = cycle.end - cycle.start
+        cur.reps.append(RepRecord(n, t, depth, self._top_u or 0.0, duration, partial, True))
         self._home_before, self._support_home = self._support_home, self._support.at
         self._unconfirmed = make_event(
             "rep",
@@ -1232,8 +1344,8 @@ class Detector:
             cur.set_id,
             n=n,
             depth=round(depth, 4),
-            partial=False,
-            duration_s=round(end - start, 2),
+            partial=partial,
+            duration_s=round(duration, 2),
             by_load=True,
         )
 

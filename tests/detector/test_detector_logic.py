@@ -817,6 +817,43 @@ def test_a_slow_partial_rep_that_shows_under_heaved_min_u_counts() -> None:
     assert reps_told[4]["depth"] < 0.012
 
 
+def test_a_partial_rep_that_barely_moves_u_counts_by_its_heave_with_good_form() -> None:
+    """Reps 0.06 deep; the fifth goes half way down, but the cells show it as 0.006 in u,
+    under the rise that leaves the top: u alone never sees it go. Its load heaves as half a
+    rep does, with a rep's timing, and u moved with it: a partial rep (SIGNALS.md counts
+    each down-and-up cycle)."""
+
+    def body(t: float) -> float:
+        k = (t - 3.0) / 2.0
+        if not 0 <= k < 8:
+            return 0.0
+        depth = 0.03 if 4 <= k < 5 else 0.06
+        return depth * 0.5 * (1 - math.cos(2 * math.pi * (k % 1)))
+
+    u = _fifth_rep_shown_as(body, 0.006)
+    _, events = run(itertools.chain(pushup_frames(u, 22.0, heave_of=body), empty_frames(3, 122)))
+    reps_told = [e for e in events if e["event_type"] == "rep"]
+    assert len(reps_told) == 8, types(events)
+    assert reps_told[4]["partial"] is True and reps_told[4].get("by_load") is True
+    assert abs(reps_told[4]["t"] - 113.6) < 1.5
+
+
+def test_a_heave_u_does_not_move_with_is_no_rep() -> None:
+    """The same set, but at the fifth rep u holds still while the load heaves: the body
+    did not go down. Whatever shook the load (a knock on the mat), it is no rep."""
+
+    def body(t: float) -> float:
+        k = (t - 3.0) / 2.0
+        if not 0 <= k < 8:
+            return 0.0
+        depth = 0.03 if 4 <= k < 5 else 0.06
+        return depth * 0.5 * (1 - math.cos(2 * math.pi * (k % 1)))
+
+    u = _fifth_rep_shown_as(body, 0.0)
+    _, events = run(itertools.chain(pushup_frames(u, 22.0, heave_of=body), empty_frames(3, 122)))
+    assert sum(e["event_type"] == "rep" for e in events) == 7, types(events)
+
+
 def test_sagging_hips_that_bob_as_little_as_a_squeezed_partial_rep_are_no_rep() -> None:
     """Six reps 0.06 deep; the hips sag 0.03 and a seventh rep is done sagging; then, at the
     top, the hips bob twice by 0.009 in u over 1.5 s, heaving the load about half as much as
