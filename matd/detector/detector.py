@@ -164,6 +164,12 @@ SQUEEZED_SEEN_S = 0.3
 # a shift of weight move the body too slowly to. Its depth is what u showed coming back.)
 PARTIAL_CYCLE_SHARE = 0.12
 PARTIAL_CYCLE_U = 0.003
+# A body doing push-ups keeps its weight on the mat, give or take a rep's heave (SIGNALS.md:
+# 5-15%): a load this far under its running level (followed over HEAVE_REF_S) is the
+# person taking weight off the mat, getting up or off, and says nothing of the hips.
+LEAVING_SHARE = 0.25
+# (the load judged so is smoothed over this: a frame or two off is a knock, not a person)
+LEAVING_TAU_S = 0.1
 # A pike told this soon after the baseline was taken from reps began in them: once it
 # ends, the baseline is taken again.
 PIKE_IN_BASELINE_S = 1.0
@@ -779,6 +785,9 @@ class Detector:
         self._unconfirmed: Event | None = None
         self._heave_ref = _Smoother(HEAVE_REF_S)  # the load's running level
         self._part_ref = _Smoother(HEAVE_REF_S)
+        self._load_level = _Smoother(HEAVE_REF_S)
+        self._load_now = _Smoother(LEAVING_TAU_S)
+        self._leaving = False  # the load well under the body's: getting up or off
         self._heave_full = _HeaveCycles(HEAVE_CYCLE_SHARE)
         self._heave_part = _HeaveCycles(PARTIAL_CYCLE_SHARE, fresh_dip=True)
         self._rep_u = 0.0  # u with the sag added back, as reps are told on
@@ -972,6 +981,11 @@ class Detector:
         self._rep_u = u + self._sag_in_u
         events += self._track_reps(t, self._rep_u, u)
         self._track_baseline(t, u, hand_off)
+        level, now = self._load_level.value, self._load_now.update(t, self.load)
+        self._leaving = level is not None and now < (1.0 - LEAVING_SHARE) * level
+        if not self._leaving:
+            # (not while the weight is off: the level stays the body's until it is back)
+            self._load_level.update(t, self.load)
         events += self._track_sag(t, u, hand_off)
         self._track_heave(t)
         return events
@@ -1564,11 +1578,13 @@ class Detector:
             # (and on until the next top if u swung wild since it left the last one)
             or (self._going_down and self._wild_until - WILD_HOLD_S >= self._left_t)
             or self._beyond_bottom(u, BEYOND_BOTTOM_DEPTHS)
+            or self._leaving
         )
         if blind:
             # Hips high (a pike) move u up; a drop far deeper than any sag is someone
             # sinking to the knees or leaving; and getting off the mat throws u faster and
-            # further than any rep. None of them says anything about the hips.
+            # further than any rep, or takes the weight off it. None of them says anything
+            # about the hips.
             ev_u = ev_h = 0.0
             self._u_alone_since = None
         elif self._beyond_bottom(u, PALMS_BOTTOM_DEPTHS, PALMS_FLOOR_U):

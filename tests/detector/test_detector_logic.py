@@ -884,6 +884,33 @@ def test_sagging_hips_that_bob_as_little_as_a_squeezed_partial_rep_are_no_rep() 
     assert [e["reps"] for e in ended] == [7], types(events)
 
 
+def _sag_as_the_load_goes(load_share: float) -> list[str]:
+    """Five reps, then u's top 0.03 lower and the palms 10 mm toward the wrists (a sag's two
+    signs), just after the mat's load fell to `load_share` of the body's."""
+    reps = rep_u(0.66, 0.06, reps=5, period=2.0, start=3.0)
+
+    def u(t: float) -> float:
+        return reps(t) - 0.03 * _ramp(t, 13.5, 0.3)
+
+    def share(t: float) -> float:
+        return 1.0 - (1.0 - load_share) * _ramp(t, 13.0, 0.4)
+
+    frames = [
+        dataclasses.replace(f, load_n=f.load_n * share(f.t - 100.0))
+        for f in pushup_frames(u, 16.0, hand_shift=lambda t: 10.0 * _ramp(t, 13.5, 0.3))
+    ]
+    _, events = run(itertools.chain(frames, empty_frames(3, 116)))
+    return types(events)
+
+
+def test_a_sags_signs_as_the_weight_comes_off_the_mat_are_no_sag() -> None:
+    """Getting up off the mat takes the body's weight off it (the load falls by 40% in
+    0.4 s, where a rep's heave moves it 5-15%): the palms and u moving meanwhile say nothing
+    of the hips. With the weight kept on, the same signs are a sag."""
+    assert "sag_started" not in _sag_as_the_load_goes(0.6)
+    assert "sag_started" in _sag_as_the_load_goes(1.0)
+
+
 def _knees_down(frames, t0: float, t1: float):
     """The frames with both knees set down from t0 to t1 (s after the start): 0.45 m ahead
     of the toes, taking as much as a palm, so there is no push-up pattern."""

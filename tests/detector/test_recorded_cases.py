@@ -415,3 +415,13 @@ def test_two_reps_meeting_heave_no_rep_between_them(tmp_path: Path) -> None:
     told, and then the next rep, told by u, took its place in the events but not in the
     set's count.)"""
     _as_many_reps_as_done(38000269, tmp_path)
+
+
+def test_getting_up_off_a_knee_set_is_no_sag(tmp_path: Path) -> None:
+    """Held out 26's case 149: after nine knee push-ups the person gets up, the mat's load
+    falling by a third in a second as the palms' centres slide 7 mm: no sag (one was told,
+    0.06 s long, as the set ended)."""
+    truth, events = _events(66000497, tmp_path)
+    first = truth["sets"][0]
+    assert first["knees"] and first["sag_episodes"] == []
+    assert "sag_started" not in [e["event_type"] for e in events]
