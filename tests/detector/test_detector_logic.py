@@ -775,22 +775,29 @@ def _fifth_rep_shown_as(body, shown_u: float):
     return u
 
 
+def _half_fifth_rep(t: float) -> float:
+    """The body's height: eight reps 0.06 deep, 2 s each from t = 3 s, the fifth half as deep."""
+    k = (t - 3.0) / 2.0
+    if not 0 <= k < 8:
+        return 0.0
+    depth = 0.03 if 4 <= k < 5 else 0.06
+    return depth * 0.5 * (1 - math.cos(2 * math.pi * (k % 1)))
+
+
+def _half_fifth_rep_shown_as(shown_u: float) -> list[dict]:
+    """The reps told of `_half_fifth_rep`, its fifth rep showing only `shown_u` in u."""
+    u = _fifth_rep_shown_as(_half_fifth_rep, shown_u)
+    frames = pushup_frames(u, 22.0, heave_of=_half_fifth_rep)
+    _, events = run(itertools.chain(frames, empty_frames(3, 122)))
+    return [e for e in events if e["event_type"] == "rep"]
+
+
 def test_a_partial_rep_that_shows_little_in_u_but_heaves_like_half_a_rep_counts() -> None:
     """Reps 0.06 deep; the fifth goes half way down, but the cells (palms near saturation)
     show it as 0.013 in u, under `rep_min_depth_u`. The load heaves as half a rep does, far
     more than any breathing: SIGNALS.md counts each down-and-up cycle, partial ones too."""
-
-    def body(t: float) -> float:
-        k = (t - 3.0) / 2.0
-        if not 0 <= k < 8:
-            return 0.0
-        depth = 0.03 if 4 <= k < 5 else 0.06
-        return depth * 0.5 * (1 - math.cos(2 * math.pi * (k % 1)))
-
-    u = _fifth_rep_shown_as(body, 0.013)
-    _, events = run(itertools.chain(pushup_frames(u, 22.0, heave_of=body), empty_frames(3, 122)))
-    reps_told = [e for e in events if e["event_type"] == "rep"]
-    assert len(reps_told) == 8, types(events)
+    reps_told = _half_fifth_rep_shown_as(0.013)
+    assert len(reps_told) == 8, [e["t"] for e in reps_told]
     assert [e["partial"] for e in reps_told] == [False] * 4 + [True] + [False] * 3
 
 
@@ -822,18 +829,8 @@ def test_a_partial_rep_that_barely_moves_u_counts_by_its_heave_with_good_form() 
     under the rise that leaves the top: u alone never sees it go. Its load heaves as half a
     rep does, with a rep's timing, and u moved with it: a partial rep (SIGNALS.md counts
     each down-and-up cycle)."""
-
-    def body(t: float) -> float:
-        k = (t - 3.0) / 2.0
-        if not 0 <= k < 8:
-            return 0.0
-        depth = 0.03 if 4 <= k < 5 else 0.06
-        return depth * 0.5 * (1 - math.cos(2 * math.pi * (k % 1)))
-
-    u = _fifth_rep_shown_as(body, 0.006)
-    _, events = run(itertools.chain(pushup_frames(u, 22.0, heave_of=body), empty_frames(3, 122)))
-    reps_told = [e for e in events if e["event_type"] == "rep"]
-    assert len(reps_told) == 8, types(events)
+    reps_told = _half_fifth_rep_shown_as(0.006)
+    assert len(reps_told) == 8, [e["t"] for e in reps_told]
     assert reps_told[4]["partial"] is True and reps_told[4].get("by_load") is True
     assert abs(reps_told[4]["t"] - 113.6) < 1.5
 
@@ -841,17 +838,7 @@ def test_a_partial_rep_that_barely_moves_u_counts_by_its_heave_with_good_form() 
 def test_a_heave_u_does_not_move_with_is_no_rep() -> None:
     """The same set, but at the fifth rep u holds still while the load heaves: the body
     did not go down. Whatever shook the load (a knock on the mat), it is no rep."""
-
-    def body(t: float) -> float:
-        k = (t - 3.0) / 2.0
-        if not 0 <= k < 8:
-            return 0.0
-        depth = 0.03 if 4 <= k < 5 else 0.06
-        return depth * 0.5 * (1 - math.cos(2 * math.pi * (k % 1)))
-
-    u = _fifth_rep_shown_as(body, 0.0)
-    _, events = run(itertools.chain(pushup_frames(u, 22.0, heave_of=body), empty_frames(3, 122)))
-    assert sum(e["event_type"] == "rep" for e in events) == 7, types(events)
+    assert len(_half_fifth_rep_shown_as(0.0)) == 7
 
 
 def test_sagging_hips_that_bob_as_little_as_a_squeezed_partial_rep_are_no_rep() -> None:
