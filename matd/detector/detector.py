@@ -82,11 +82,15 @@ HEAVED_MIN_U = 0.012
 # (0.02) shows as little as 0.009 where the palms load the cells near saturation, while
 # sagging hips bob and heave the load as they do (and a sag bends u's scale further).
 HEAVED_CLEAR_MIN_U = 0.008
+# ...and, in a sag, down to this much for a swing like a partial rep in all else (a third
+# of the set's depth, heaving as one, taking a rep's time): the sag bends u's scale too,
+# while its bobs swing u less and quicker.
+PARTIAL_SAG_MIN_U = 0.01
 # A swing this share of the set's median depth, heaving this share of its usual heave
 # and lasting this long, is a partial rep: counted, and told as `partial` (SIGNALS.md).
 PARTIAL_SWING = 0.3
 PARTIAL_HEAVE = 0.25
-PARTIAL_MIN_S = 0.8
+PARTIAL_MIN_S = 0.6
 # A swing heaving the load this much is a body going down and up even before the set's reps
 # have shown their heave, down to STRONG_MIN_U of u: toes over the mat's edge, rolling more of
 # themselves onto it at the bottom, squeeze u's swing, while breathing never heaves the load.
@@ -1210,7 +1214,8 @@ class Detector:
             and len(cur.reps) >= 2
         ):
             clear = self._sag is None
-            min_depth = min(min_depth, HEAVED_CLEAR_MIN_U if clear else HEAVED_MIN_U)
+            sagging = PARTIAL_SAG_MIN_U if partial_like else HEAVED_MIN_U
+            min_depth = min(min_depth, HEAVED_CLEAR_MIN_U if clear else sagging)
         if (
             heave >= STRONG_HEAVE
             and (usual_heave is None or len(cur.reps) < 2)

@@ -425,3 +425,23 @@ def test_getting_up_off_a_knee_set_is_no_sag(tmp_path: Path) -> None:
     first = truth["sets"][0]
     assert first["knees"] and first["sag_episodes"] == []
     assert "sag_started" not in [e["event_type"] for e in events]
+
+
+def test_a_partial_rep_in_a_sag_is_told_by_u(tmp_path: Path) -> None:
+    """Held out 18's case 120: the set's last rep, a partial one done sagging, shows 0.0117
+    in u, a third of the set's reps, heaving the load as a partial rep does: it is told (a
+    sag's bobs, which swing u less, are not)."""
+    true_set = _as_many_reps_as_done(50000391, tmp_path)
+    assert true_set["sag_episodes"] and true_set["reps"][-1]["partial"]
+
+
+def test_a_quick_partial_rep_in_a_sag_is_told(tmp_path: Path) -> None:
+    """Held out 18's case 78: of two partial reps done sagging, the second took 0.68 s from
+    leaving the top to back, a third of the set's depth in u, heaving as a partial rep does:
+    it is told (a partial rep had to take 0.8 s)."""
+    truth, events = _events(50000307, tmp_path)
+    assert [len(s["reps"]) for s in truth["sets"]] == [8, 5]
+    assert truth["sets"][0]["sag_episodes"] and truth["sets"][0]["reps"][6]["partial"]
+    ended = [e["reps"] for e in events if e["event_type"] == "set_ended"]
+    assert ended == [8, 5], ended
+
