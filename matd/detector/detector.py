@@ -1069,7 +1069,10 @@ class Detector:
                 # way up, nor the person getting onto the mat), and from just before it
                 # left the top, not from whatever the load did while the top was held (the
                 # sensor creeping under a long plank).
-                own = [x for tt, x in loads if tt >= self._top_t] or [self.load]
+                # (nor while the pattern was still forming: the load still rising as the
+                # person settles onto the mat)
+                since = max(self._top_t, cur.start_t + CANDIDATE_SETTLE_S)
+                own = [x for tt, x in loads if tt >= since] or [self.load]
                 self._load_lo, self._load_hi = min(own), max(own)
             elif u - self._top_u <= 0.5 * cfg.rep_enter_u:
                 # At the top u itself is the top level: it follows a sag or a recovery.
@@ -1189,13 +1192,14 @@ class Detector:
                 )
                 moved = not known and (first_like or again)
         if (
-            self._sag is not None
+            cur.sags
             and not cur.reps
             and cur.baseline_u is not None
             and self._peak_u < cur.baseline_u + cfg.rep_min_depth_u
         ):
             # In a sagging plank u coming back up to the baseline, and down again, is the
             # hips rising and sinking: a first rep takes u past where the plank was held.
+            # (and so once the hips have sagged in it: they may sink again as u comes down)
             moved = False
         min_depth = cfg.rep_min_depth_u
         if (

@@ -435,6 +435,19 @@ def test_a_partial_rep_in_a_sag_is_told_by_u(tmp_path: Path) -> None:
     assert true_set["sag_episodes"] and true_set["reps"][-1]["partial"]
 
 
+def test_a_plank_held_as_the_person_settles_onto_it_is_no_rep(tmp_path: Path) -> None:
+    """Held out 23's case 11: a plank whose load is still rising by an eighth as the
+    pattern forms, while u sways with the breath 0.017 up and back: no rep (the settling
+    was taken for the rep's heave), and the sag later in the hold is told."""
+    truth, events = _events(60000203, tmp_path)
+    (true_set,) = truth["sets"]
+    assert true_set["kind"] == "plank" and true_set["sag_episodes"]
+    kinds = [e["event_type"] for e in events]
+    assert "rep" not in kinds and "sag_started" in kinds, kinds
+    (ended,) = [e for e in events if e["event_type"] == "set_ended"]
+    assert ended["reps"] == 0
+
+
 def test_a_quick_partial_rep_in_a_sag_is_told(tmp_path: Path) -> None:
     """Held out 18's case 78: of two partial reps done sagging, the second took 0.68 s from
     leaving the top to back, a third of the set's depth in u, heaving as a partial rep does:
@@ -445,3 +458,13 @@ def test_a_quick_partial_rep_in_a_sag_is_told(tmp_path: Path) -> None:
     ended = [e["reps"] for e in events if e["event_type"] == "set_ended"]
     assert ended == [8, 5], ended
 
+
+def test_the_breath_between_two_sags_of_a_plank_is_no_rep(tmp_path: Path) -> None:
+    """Held out 21's case 161: a plank sags, comes back up, and sags again; between, the
+    breath takes u up 0.018 and the second sag brings it down with the load stepping up 6%:
+    no rep (it was told as one), and both sags are told."""
+    truth, events = _events(56000491, tmp_path)
+    (true_set,) = truth["sets"]
+    assert true_set["kind"] == "plank" and len(true_set["sag_episodes"]) == 2
+    kinds = [e["event_type"] for e in events]
+    assert "rep" not in kinds and kinds.count("sag_started") == 2, kinds
