@@ -86,6 +86,8 @@ HEAVED_CLEAR_MIN_U = 0.008
 # of the set's depth, heaving as one, taking a rep's time): the sag bends u's scale too,
 # while its bobs swing u less and quicker.
 PARTIAL_SAG_MIN_U = 0.01
+# These floors never go under this share of the set's median depth: a partial rep is a
+# third of a rep, squeezed or not, so a mat whose reps swing far shows its partial reps far.
 HEAVED_MEDIAN_SHARE = 0.2
 # A swing this share of the set's median depth, heaving this share of its usual heave
 # and lasting this long, is a partial rep: counted, and told as `partial` (SIGNALS.md).
@@ -1227,8 +1229,6 @@ class Detector:
             clear = self._sag is None
             sagging = PARTIAL_SAG_MIN_U if partial_like else HEAVED_MIN_U
             floor = HEAVED_CLEAR_MIN_U if clear else sagging
-            # (never under a fifth of the set's own reps: a partial rep is a third of one,
-            # squeezed or not, and a mat whose reps swing far shows its partial reps far)
             min_depth = min(min_depth, max(floor, HEAVED_MEDIAN_SHARE * median))
         if (
             heave >= STRONG_HEAVE
