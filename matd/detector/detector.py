@@ -174,6 +174,17 @@ SQUEEZED_SEEN_S = 0.3
 # a shift of weight move the body too slowly to. Its depth is what u showed coming back.)
 PARTIAL_CYCLE_SHARE = 0.12
 PARTIAL_CYCLE_U = 0.003
+# In a sag the load's heave tells no rep by itself (sagging hips bob and heave it as a
+# partial rep does), but while a sag sets in or eases its step in u cancels a rep's swing,
+# the commonest rep u misses: a heave in which the sag began (from this long before the
+# heave, the sag's evidence lagging its onset) or ended (told up to HEAVE_WAIT_S after the
+# heave, `sag_release_s` after u came back) is judged as a heave with good form is.
+SAG_TURN_LEAD_S = 0.5
+# ...and, reps then running back to back through the turn, its peak (the rep's bottom) came
+# at least this long after the last rep was told: the way down takes 0.6 s at the quickest
+# (SIGNALS.md), and u tells a rep as it comes back, often before the load's own top. A heave
+# peaking sooner is one rep's way up meeting the next one's way down.
+SAG_TURN_BOTTOM_S = 0.8
 # A body doing push-ups keeps its weight on the mat, give or take a rep's heave (SIGNALS.md:
 # 5-15%): a load this far under its running level (followed over HEAVE_REF_S) is the
 # person taking weight off the mat, getting up or off, and says nothing of the hips.
@@ -1336,12 +1347,17 @@ class Detector:
         )
         if not (cycle.sag or squeezed):
             return
-        if not self._heave_unseen(cycle, cycle.start + (SQUEEZED_SEEN_S if squeezed else -0.3)):
+        since, longest = cycle.start + (SQUEEZED_SEEN_S if squeezed else -0.3), 1.6
+        if cycle.sag and self._sag_turned_in(cycle):
+            # (the rep before may have been told inside this heave: back to back, one rep's
+            # closing dip is the next one's opening dip, and a heave may then last twice a rep)
+            since, longest = cycle.peak - max(SAG_TURN_BOTTOM_S, self.cfg.rep_min_s), 2.0
+        if not self._heave_unseen(cycle, since):
             return
         if squeezed:
             if not self.cfg.rep_min_s <= cycle.end - cycle.start <= self.cfg.rep_max_s:
                 return
-        elif not self._rep_time_like(cycle):
+        elif not self._rep_time_like(cycle, longest):
             return
         self._add_heave_rep(t, cycle, median or 0.0)
 
@@ -1349,9 +1365,10 @@ class Detector:
         """A rep, partial most likely, that u barely showed but the load heaved with."""
         cur = self.current
         assert cur is not None
-        if cycle.sag or len(cur.reps) < 2 or cycle.u_back < PARTIAL_CYCLE_U:
-            # (sagging hips bob, heaving the load as a partial rep does: in a sag only u's
-            # own swing tells a partial rep)
+        turned = cycle.sag and self._sag_turned_in(cycle)
+        if (cycle.sag and not turned) or len(cur.reps) < 2 or cycle.u_back < PARTIAL_CYCLE_U:
+            # (sagging hips bob, heaving the load as a partial rep does: in a steady sag
+            # only u's own swing tells a partial rep)
             return
         if max(self._wild_t, self._wild_until) >= cycle.start:
             return  # u swung faster than a body lowers itself (someone getting off), or a foot
@@ -1361,10 +1378,21 @@ class Detector:
         # (and its bottom came at least a rep's shortest time after the last rep's top: a
         # dip, a rise and a dip sooner are two reps meeting, one's closing dip and the next's
         # opening one)
-        unseen = self._heave_unseen(cycle, cycle.peak - self.cfg.rep_min_s)
+        bottom_after = max(SAG_TURN_BOTTOM_S, self.cfg.rep_min_s) if turned else self.cfg.rep_min_s
+        unseen = self._heave_unseen(cycle, cycle.peak - bottom_after)
         if not unseen or not self._rep_time_like(cycle, 2.0):
             return
         self._add_heave_rep(t, cycle, cycle.u_back)
+
+    def _sag_turned_in(self, cycle: HeaveCycle) -> bool:
+        """A sag of this set began or ended during the heave (SAG_TURN_LEAD_S)."""
+        cur = self.current
+        assert cur is not None
+        return any(
+            cycle.start - SAG_TURN_LEAD_S <= sag.start_t <= cycle.end
+            or (sag.end_t is not None and cycle.start <= sag.end_t <= cycle.end + HEAVE_WAIT_S)
+            for sag in cur.sags
+        )
 
     def _add_heave_rep(self, t: float, cycle: HeaveCycle, depth: float) -> None:
         cur = self.current

