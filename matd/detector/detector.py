@@ -86,6 +86,10 @@ HEAVED_CLEAR_MIN_U = 0.008
 # of the set's depth, heaving as one, taking a rep's time): the sag bends u's scale too,
 # while its bobs swing u less and quicker.
 PARTIAL_SAG_MIN_U = 0.01
+# ...if it took no longer than this many times the set's reps (from leaving the top to
+# back): a partial rep goes less far than a rep, never slower; a swing that small taking
+# longer is the sag's drift at a pause on top, meeting the next rep's start.
+PARTIAL_SAG_MAX_TIMES = 1.5
 # These floors never go under this share of the set's median depth: a partial rep is a
 # third of a rep, squeezed or not, so a mat whose reps swing far shows its partial reps far.
 HEAVED_MEDIAN_SHARE = 0.2
@@ -1238,7 +1242,9 @@ class Detector:
             and len(cur.reps) >= 2
         ):
             clear = self._sag is None
-            sagging = PARTIAL_SAG_MIN_U if partial_like else HEAVED_MIN_U
+            median_t = statistics.median(r.duration_s for r in cur.reps[-5:])
+            quick = duration <= PARTIAL_SAG_MAX_TIMES * median_t
+            sagging = PARTIAL_SAG_MIN_U if partial_like and quick else HEAVED_MIN_U
             floor = HEAVED_CLEAR_MIN_U if clear else sagging
             min_depth = min(min_depth, max(floor, HEAVED_MEDIAN_SHARE * median))
         if (
