@@ -48,6 +48,10 @@ HOLD_RANGE_U = 0.004
 # A rep is told once the pattern has stayed this long after it: the way a person gets off
 # the mat (down to the knees, lying down) swings u like a rep just before the pattern goes.
 REP_CONFIRM_S = 0.25
+# ...and unless u (the sag added back) fell this far under the rep's top meanwhile: getting
+# off takes u far toward the feet at once; breathing sways it 0.02 over seconds, and a sag
+# setting in is added back as the palms roll.
+LEAVING_BELOW_U = 0.04
 # u moving faster than this (per second, over RATE_SPAN_S) is no push-up: a rep's fastest
 # half (0.1 in u pushed up in 0.5 s) moves it at most about 0.38/s.
 WILD_RATE_U_S = 0.4
@@ -250,6 +254,14 @@ BUMP_FLOOR = 0.5
 # A rep's heave is counted from at most this long before u leaves the top (never from before
 # the top itself): what the load did while the top was held longer is not the rep's.
 HEAVE_LEAD_S = 0.5
+# Going down into a rep the body pivots on the toes: their CoP rolls toward the hands, this
+# far (mm, along the body) or more by the rep's bottom. Breathing, which sways u in a plank as
+# far as a shallow rep, moves the centre of mass alone; hips piking roll the palms toward the
+# fingers, not the toes. On a mat whose load stays flat (no heave to tell a rep by) that roll
+# is the body going down. (A foot lifted or put down moves the toes' CoP by half their gap,
+# 4 cm or more: no roll.)
+PIVOT_REP_MM = 1.5
+PIVOT_MAX_MM = 25.0
 
 
 class LoadMotion:
@@ -446,6 +458,17 @@ def _hand_offset(p: Pattern, axis: Point, ref: Point) -> float:
     ax, ay = axis
     c = _palms_cop(p)
     return (c[0] - ref[0]) * ax + (c[1] - ref[1]) * ay
+
+
+def _support_cop(p: Pattern) -> Point | None:
+    """The CoP of the toes (or the knees) alone, mm."""
+    load = sum(c.load_n for c in p.support)
+    if load <= 0.0:
+        return None
+    return (
+        sum(c.cop[0] * c.load_n for c in p.support) / load,
+        sum(c.cop[1] * c.load_n for c in p.support) / load,
+    )
 
 
 def _palms_roll(fit: tuple[float, float], u: float, hand_off: float) -> float:
@@ -760,6 +783,9 @@ class Detector:
         self._left_t = 0.0  # the last moment at the top before this way down
         self._peak_u = 0.0
         self._top_level: float | None = None  # the latest estimate of u at the top
+        self._pivot: Point = (0.0, 0.0)  # the support's own CoP (mm)
+        self._pivot_top: Point = (0.0, 0.0)  # ...at the top the rep left from
+        self._pivot_peak: Point = (0.0, 0.0)  # ...at its deepest
         self._sag: SagEpisode | None = None
         self._below_since: float | None = None
         self._above_since: float | None = None
@@ -846,6 +872,7 @@ class Detector:
             return  # the top already sits at the window's floor: a rep may be under way
         self._top_u, self._top_t = top_u, top_t
         self._top_level = top_u
+        self._pivot_top = self._pivot_peak = self._pivot
         after = [u for (tt, u) in window if tt >= top_t]
         self._peak_u = max(after)
         self._going_down = self.u - top_u >= self.cfg.rep_enter_u
@@ -919,6 +946,14 @@ class Detector:
         while t - self._body_seen[0][0] > 2 * PALMS_BEFORE_S:
             self._body_seen.popleft()
         return cop
+
+    def _pivoted_mm(self) -> float:
+        """How far the toes rolled toward the hands from the top to the deepest point of
+        the way down, mm."""
+        ax, ay = self._axis()
+        dx = self._pivot_peak[0] - self._pivot_top[0]
+        dy = self._pivot_peak[1] - self._pivot_top[1]
+        return dx * ax + dy * ay
 
     def _rate_now(self, t: float) -> float:
         """How fast u moved over the latest `RATE_SPAN_S`, per second."""
@@ -1001,6 +1036,16 @@ class Detector:
         if self._hand_ref is None:
             self._hand_ref = self._palms_ref_again(p)
         hand_off = self._hand_off.update(t, _hand_offset(p, self._axis(), self._hand_ref))
+        self._pivot = _support_cop(p) or self._pivot
+        if self._unconfirmed is not None and cur.reps:
+            # u plunging under the rep's top as it is told: the person getting off (back to
+            # the knees, sitting back), whose first move swung u like a shallow rep. (Under
+            # the baseline, if the top was over it: hips piked in the rep come back down.)
+            top = cur.reps[-1].top_u
+            if cur.baseline_u is not None:
+                top = min(top, cur.baseline_u)
+            if u + self._sag_in_u < top - LEAVING_BELOW_U:
+                self._drop_unconfirmed()
         events = self._confirm_rep(t)
         self._follow_sag_in_u(t, u, hand_off)
         self._rep_u = u + self._sag_in_u
@@ -1083,9 +1128,11 @@ class Detector:
                 loads.popleft()
             if self._top_u is None or u < self._top_u:
                 self._top_u, self._top_t = u, t
+                self._pivot_top = self._pivot
             if u - self._top_u >= cfg.rep_enter_u:
                 self._going_down = True
                 self._peak_u = u
+                self._pivot_peak = self._pivot
                 # The load's heave is a rep's own: counted from its top (not the last rep's
                 # way up, nor the person getting onto the mat), and from just before it
                 # left the top, not from whatever the load did while the top was held (the
@@ -1099,7 +1146,8 @@ class Detector:
                 # At the top u itself is the top level: it follows a sag or a recovery.
                 self._top_level = u_seen
             return []
-        self._peak_u = max(self._peak_u, u)
+        if u > self._peak_u:
+            self._peak_u, self._pivot_peak = u, self._pivot
         assert self._top_u is not None
         if (
             self._sag is not None
@@ -1191,6 +1239,13 @@ class Detector:
                 and duration <= FLAT_FIRST_MAX_S
                 and self._left_t - since <= FLAT_FIRST_GAP_S
             )
+            # (where the load never moves, the toes rolling as the body pivots on them
+            # tell a rep from breathing, whatever u's scale)
+            # (and however slow: a creep of the sensor rolls nothing either)
+            pivoted = (
+                not self._load_motion.seen and PIVOT_REP_MM <= self._pivoted_mm() <= PIVOT_MAX_MM
+            )
+            first_like = first_like or pivoted
             if flat_mat and median is not None:
                 # A flat mat shows partial reps by u alone: a third of the set's usual depth
                 # is one.
@@ -1208,7 +1263,7 @@ class Detector:
                 again = (
                     median is not None
                     and like_the_others
-                    and swing >= FLAT_FIRST_U
+                    and (swing >= FLAT_FIRST_U or pivoted)
                     and max(heaves) < NO_HEAVE
                 )
                 moved = not known and (first_like or again)
@@ -1463,6 +1518,7 @@ class Detector:
         self._going_down = False
         self._top_u, self._top_t = u, t
         self._top_level = u if u_seen is None else u_seen
+        self._pivot_top = self._pivot_peak = self._pivot
 
     def _track_baseline(self, t: float, u: float, hand_off: float) -> None:
         cur = self.current

@@ -541,3 +541,52 @@ def test_a_sags_drift_at_a_pause_on_top_is_no_partial_rep(tmp_path: Path) -> Non
     time). A partial rep is quicker than the set's reps, not slower."""
     true_set = _as_many_reps_as_done(78000505, tmp_path)
     assert true_set["sag_episodes"]
+
+
+@pytest.mark.parametrize("seed", [82000501, 78000403])
+def test_getting_off_in_a_sag_is_no_last_rep(seed: int, tmp_path: Path) -> None:
+    """Held out 34's case 127 and 32's case 84: the set ends in a sag, and the person's
+    first move getting off swings u 0.02 toward the palms and back, heaving the load; as
+    that "rep" came back, u went on down, 0.05 under its top within 0.1 s (sitting back to
+    all fours). It was told as one more rep."""
+    true_set = _as_many_reps_as_done(seed, tmp_path)
+    assert true_set["sag_episodes"]
+
+
+@pytest.mark.parametrize("seed", [2000278, 52000357])
+def test_a_rep_as_a_pike_ends_is_counted(seed: int, tmp_path: Path) -> None:
+    """Tune's case 136 and held out 19's case 100: the hips pike through a rep and come
+    down as it is told, u falling 0.04 under that rep's piked top: a rep all the same (u
+    stays over the baseline; getting off takes it far under)."""
+    true_set = _as_many_reps_as_done(seed, tmp_path)
+    assert true_set["pike_episodes"]
+
+
+def _flat_load_events(seed: int, tmp_path: Path) -> tuple[dict, list[dict]]:
+    """The recording replayed as a mat whose total load never heaves (`--degrade
+    flat-load`): a generator from static balance alone, or a mat reporting a steady scale."""
+    data, truth = generate_case(seed)
+    path = tmp_path / "case.bin"
+    path.write_bytes(data)
+    return truth, replay(str(path), Config.model_validate({}), degrade="flat-load").events
+
+
+def test_reps_on_a_flat_load_are_told_by_the_toes_rolling(tmp_path: Path) -> None:
+    """Tune's case 39 on a flat load: the sensor squeezes reps 0.046 deep to 0.025-0.04 in
+    u, as far as a plank's breathing sways it, and the person held the plank 3 s first, so
+    no swing passed for a first rep and none of the ten was counted. Each rep rolls the toes
+    toward the hands by 7 mm as the body pivots on them; breathing rolls nothing."""
+    truth, events = _flat_load_events(2000084, tmp_path)
+    (true_set,) = truth["sets"]
+    assert not true_set["knees"] and not true_set["sag_episodes"]
+    (ended,) = [e for e in events if e["event_type"] == "set_ended"]
+    assert ended["reps"] == len(true_set["reps"]) == 10
+
+
+def test_a_pike_in_a_plank_on_a_flat_load_is_no_rep(tmp_path: Path) -> None:
+    """Tune's case 45 on a flat load: 25 s into a plank the hips pike for 3 s, u rising
+    0.073 and the palms rolling toward the fingers. The toes do not roll: no rep."""
+    truth, events = _flat_load_events(2000096, tmp_path)
+    (true_set,) = truth["sets"]
+    assert true_set["kind"] == "plank" and true_set["pike_episodes"]
+    assert [e for e in events if e["event_type"] == "rep"] == []
