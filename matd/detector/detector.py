@@ -220,6 +220,13 @@ CUT_LEARN_S = 3.0
 CUT_MIN_SHARE = 0.03
 # At most this much of the palm's own load (a palm put down at least half on the mat).
 CUT_MAX_RATIO = 1.0
+# A palm put down on cells that read it heavier than the old ones: at most this much of
+# its load is taken off.
+MISREAD_MAX_RATIO = 0.5
+# A palm put down well on the mat mid-set is misread by a few per cent, and the mean over
+# a rep or two of the load heaving is off by up to a quarter of the heave: less than that
+# is no misreading.
+MISREAD_HEAVE_SHARE = 0.25
 
 # Reps are followed on u with the hips' sag added back: a sag that sets in or eases mid-rep
 # moves u as far as a partial rep does. How far u falls per mm the palms roll is the
@@ -857,6 +864,12 @@ class Detector:
         self._cut_palm = 0.0
         self._cut_ratio = 0.0  # how much of the palm's load lies beyond the edge
         self._cut_at: Point | None = None  # where that palm lies
+        # The palm that stayed down while the other was lifted: the one lifted is put down
+        # again on other cells, which may read it otherwise (their gains, the response).
+        self._stayed_at: Point | None = None
+        self._cut_reps = False  # reps were under way when the palm was put down
+        self._body_since = math.inf  # the body's load followed since
+        self._cut_settled = False  # ... long enough before the lift to judge a misread palm
 
     def _top_from_window(self, t: float) -> None:
         """The set starts from a steady pattern: its top is the lowest u of that steady
@@ -923,6 +936,14 @@ class Detector:
         beyond the mat's edge given back to it (its load, at the palm's CoP)."""
         cut = [h for h in p.hands if h.at_edge]
         palm = cut[0] if len(cut) == 1 else None
+        stayed = self._stayed_at
+        misread = stayed is not None and len(p.hands) == 2 and self._cut_settled
+        if misread:
+            # The palm lifted, put down on other cells: they may read it lighter or heavier
+            # (their gains, more of it on the mat or less). The body still weighs what it
+            # did, so the load the mat gained or lost is that palm's, as over an edge.
+            assert stayed is not None
+            palm = max(p.hands, key=lambda h: math.dist(h.centroid, stayed))
         ref, at = self._cut_ref, self._cut_at
         if palm is not None and ref is not None and t - self._cut_since <= CUT_LEARN_S:
             self._cut_at = palm.centroid
@@ -935,13 +956,33 @@ class Detector:
                 self._cut_palm += a * (palm.load_n - self._cut_palm)
             else:
                 self._cut_lost, self._cut_palm = ref - self.load, palm.load_n
-            lost = self._cut_lost if self._cut_lost >= CUT_MIN_SHARE * ref else 0.0
-            self._cut_ratio = min(lost / max(self._cut_palm, 1e-9), CUT_MAX_RATIO)
+            lost = self._cut_lost
+            least = CUT_MIN_SHARE
+            if misread and not palm.at_edge and self._cut_reps:
+                # (what a few seconds of reps heaving the load leave in the mean)
+                least = max(least, MISREAD_HEAVE_SHARE * (self._usual_heave or 0.0))
+            if lost < least * ref and not (misread and lost <= -least * ref):
+                lost = 0.0
+            ratio = lost / max(self._cut_palm, 1e-9)
+            self._cut_ratio = min(max(ratio, -MISREAD_MAX_RATIO), CUT_MAX_RATIO)
         elif at is not None and palm is not min(p.hands, key=lambda h: math.dist(h.centroid, at)):
             palm = None  # (only the palm it was learnt of: the other may reach an edge too)
         ratio = self._cut_ratio if palm is not None else 0.0
+        if (
+            misread
+            and palm is not None
+            and not palm.at_edge
+            and self._cut_reps
+            and t - self._cut_since <= CUT_LEARN_S
+        ):
+            # (a set of reps heaves the load by a tenth, and a palm on the mat is misread
+            # by less than that: its share is taken as the mean over the whole time, a rep
+            # or two, not as it stands mid-heave)
+            ratio = 0.0
         body = self.load + (ratio * palm.load_n if palm is not None else 0.0)
-        cop = p.cop_with(palm, 1.0 + ratio) if ratio > 0.0 else p.cop
+        cop = p.cop_with(palm, 1.0 + ratio) if ratio != 0.0 else p.cop
+        if self._body_load.value is None:
+            self._body_since = t
         self._body_seen.append((t, self._body_load.update(t, body)))
         while t - self._body_seen[0][0] > 2 * PALMS_BEFORE_S:
             self._body_seen.popleft()
@@ -996,14 +1037,23 @@ class Detector:
                 lead = self._u_seen_t - PALMS_BEFORE_S
                 before = [v for (tt, v) in self._body_seen if tt <= lead]
                 self._cut_ref = before[-1] if before else self._body_seen[0][1]
+                # (followed from the set's start or the last lift, the body's load needs a
+                # few seconds to be its own and not the person still settling onto the mat:
+                # a palm on the mat is judged misread only against a load followed that long)
+                self._cut_settled = self._body_since <= lead - 2 * BODY_LOAD_TAU_S
                 self._body_load.reset()
                 self._body_seen.clear()
             self._cut_since = self._cut_t = t
             self._cut_lost = self._cut_palm = self._cut_ratio = 0.0
+            self._cut_reps = bool(cur.reps)
             self._cut_at = None
+            if self._pattern_went or not cur.announced:
+                self._stayed_at = None  # (not one palm lifted: the whole pattern went)
         u = self._feed_u(t, p)
         if u is None:
             self._u_missed = True
+            if len(p.hands) == 1:
+                self._stayed_at = p.hands[0].centroid
             return []
         self._u_seen_t = t
         self._u_missed = self._pattern_went = False
@@ -1154,14 +1204,15 @@ class Detector:
             and not cur.reps
             and cur.baseline_u is not None
             and self._peak_u < cur.baseline_u + cfg.rep_min_depth_u
-            and u_seen >= cur.baseline_u
+            and u_seen >= cur.baseline_u - cfg.sag_release_u
         ):
             # In a sagging plank u rising from the sag's low back up to where the plank was
             # held is the hips coming up, no way down into a rep (one takes u past the
             # plank's level): u there is the top again, and the sag's end can be judged.
             # (breathing sways u on, so waiting for u to come back to the low, or to hold
-            # still, could keep the sag open for seconds of good form; a breath's crest
-            # short of the plank's level is no sign, in a shallow sag it reaches that far)
+            # still, could keep the sag open for seconds of good form. Back within the
+            # baseline's band is back: a breath's crest in a shallow sag reaches that far,
+            # but there the palms, still shifted, keep the sag open)
             self._restart_top(u, t, u_seen)
             return []
         swing = self._peak_u - self._top_u
@@ -1799,9 +1850,13 @@ class Detector:
                 self._faint_since = None
             elif self._faint_since is None:
                 self._faint_since = t
+            # (in a plank a breath's high lifts u back over the baseline as the hips stay
+            # down: the palms, still where the sag put them, say it goes on, as they had to
+            # say it began)
+            palms_back = ev_h <= 0.5 and not (plank and ev_h_raw >= 1.0)
             if unseen:
                 self._above_since = None
-            elif (drop <= cfg.sag_release_u and ev_h <= 0.5) or drop > cfg.sag_max_u:
+            elif (drop <= cfg.sag_release_u and palms_back) or drop > cfg.sag_max_u:
                 self._above_since = self._above_since if self._above_since is not None else t
                 if t - self._above_since >= cfg.sag_release_s:
                     events.append(self._close_sag(t))
