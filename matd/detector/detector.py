@@ -227,6 +227,8 @@ MISREAD_MAX_RATIO = 0.5
 # a rep or two of the load heaving is off by up to a quarter of the heave: less than that
 # is no misreading.
 MISREAD_HEAVE_SHARE = 0.25
+# ... nor is a palm judged misread in its first half second down.
+MISREAD_SETTLE_S = 0.5
 
 # Reps are followed on u with the hips' sag added back: a sag that sets in or eases mid-rep
 # moves u as far as a partial rep does. How far u falls per mm the palms roll is the
@@ -978,6 +980,14 @@ class Detector:
             # (a set of reps heaves the load by a tenth, and a palm on the mat is misread
             # by less than that: its share is taken as the mean over the whole time, a rep
             # or two, not as it stands mid-heave)
+            ratio = 0.0
+        elif (
+            misread
+            and (ratio < 0.0 or (palm is not None and not palm.at_edge))
+            and t - self._cut_since < MISREAD_SETTLE_S
+        ):
+            # (nor while the palm is still taking its load: the first frames' mean, over a
+            # palm half loaded, takes off up to half as much again)
             ratio = 0.0
         body = self.load + (ratio * palm.load_n if palm is not None else 0.0)
         cop = p.cop_with(palm, 1.0 + ratio) if ratio != 0.0 else p.cop
