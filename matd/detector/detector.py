@@ -946,6 +946,8 @@ class Detector:
             # did, so the load the mat gained or lost is that palm's, as over an edge.
             assert stayed is not None
             palm = max(p.hands, key=lambda h: math.dist(h.centroid, stayed))
+        # (a palm on the mat, put down mid-set: misread by less than reps heave the load)
+        on_mat_mid_set = misread and palm is not None and not palm.at_edge and self._cut_reps
         ref, at = self._cut_ref, self._cut_at
         if palm is not None and ref is not None and t - self._cut_since <= CUT_LEARN_S:
             self._cut_at = palm.centroid
@@ -960,7 +962,7 @@ class Detector:
                 self._cut_lost, self._cut_palm = ref - self.load, palm.load_n
             lost = self._cut_lost
             least = CUT_MIN_SHARE
-            if misread and not palm.at_edge and self._cut_reps:
+            if on_mat_mid_set:
                 # (what a few seconds of reps heaving the load leave in the mean)
                 least = max(least, MISREAD_HEAVE_SHARE * (self._usual_heave or 0.0))
             if lost < least * ref and not (misread and lost <= -least * ref):
@@ -970,16 +972,9 @@ class Detector:
         elif at is not None and palm is not min(p.hands, key=lambda h: math.dist(h.centroid, at)):
             palm = None  # (only the palm it was learnt of: the other may reach an edge too)
         ratio = self._cut_ratio if palm is not None else 0.0
-        if (
-            misread
-            and palm is not None
-            and not palm.at_edge
-            and self._cut_reps
-            and t - self._cut_since <= CUT_LEARN_S
-        ):
-            # (a set of reps heaves the load by a tenth, and a palm on the mat is misread
-            # by less than that: its share is taken as the mean over the whole time, a rep
-            # or two, not as it stands mid-heave)
+        if on_mat_mid_set and t - self._cut_since <= CUT_LEARN_S:
+            # (its share is taken as the mean over the whole time, a rep or two, not as it
+            # stands mid-heave)
             ratio = 0.0
         elif (
             misread
