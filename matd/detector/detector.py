@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from matd.config import DetectorConfig
 from matd.detector.events import Event, make_event
-from matd.detector.pattern import Pattern, PatternFinder, Point
+from matd.detector.pattern import KNEE_PATCH_SHARE, Pattern, PatternFinder, Point
 from matd.features import Features
 
 IDLE, OCCUPIED, PLANK, SET = "idle", "occupied", "plank", "set"
@@ -27,6 +27,9 @@ CANDIDATE_GAP_S = 0.3
 # lifted and put down a few cm away is fine, a pattern found elsewhere is a misread.
 MAX_HANDS_JUMP_MM = 150.0
 MAX_SUPPORT_JUMP_MM = 250.0
+# A patch splitting off the knees, or the feet's tips coming and going, moves the knees'
+# centre by up to about this much; a bigger jump is the knees put down elsewhere.
+KNEE_JUMP_MAX_MM = 60.0
 # After the pattern was lost this long (a palm in the air), a rep in progress starts over.
 RESUME_AFTER_S = 0.1
 # ...and the palm put back needs this long before u means anything again.
@@ -128,6 +131,8 @@ FLAT_FIRST_MIN_U = 0.025
 FLAT_PARTIAL = 0.3
 # The palms' line is known once this many frames have taught it.
 LINE_MIN_FRAMES = 50
+# ... over at least this share of the set's usual rep depth in u
+LINE_SWING_SHARE = 0.6
 # Frames whose top sits further than this (in sag_threshold_u) off the baseline do not
 # teach it either.
 LEARN_DROP = 1.0
@@ -495,6 +500,8 @@ class _LineFit:
         self.tau = tau_s
         self.t: float | None = None
         self.s0 = self.su = self.sh = self.suu = self.suh = 0.0
+        self.u_lo = math.inf
+        self.u_hi = -math.inf
 
     def add(self, t: float, u: float, h: float) -> None:
         if self.t is not None:
@@ -510,10 +517,13 @@ class _LineFit:
         self.sh += h
         self.suu += u * u
         self.suh += u * h
+        self.u_lo = min(self.u_lo, u)
+        self.u_hi = max(self.u_hi, u)
 
-    def line(self) -> tuple[float, float] | None:
-        """(slope, intercept) once u has swung enough to show a slope."""
-        if self.s0 < LINE_MIN_FRAMES:
+    def line(self, min_swing: float = 0.0) -> tuple[float, float] | None:
+        """(slope, intercept) once u has swung enough to show a slope, and over at least
+        `min_swing` of u."""
+        if self.s0 < LINE_MIN_FRAMES or self.u_hi - self.u_lo < min_swing:
             return None
         mu, mh = self.su / self.s0, self.sh / self.s0
         var = self.suu / self.s0 - mu * mu
@@ -782,6 +792,8 @@ class Detector:
         self._u = _Smoother(self.cfg.u_smoothing_s)
         self._hands = _Anchor()
         self._support = _Anchor()
+        self._knees_seen: tuple[Point, tuple[int, int]] | None = None
+        self._knees_off: Point = (0.0, 0.0)  # the patches' jumps taken out of the knees' centre
         self._support_home: Point | None = None  # the support where the last rep was done
         self._home_before: Point | None = None  # and before the rep not yet confirmed
         self._palms_seen = []
@@ -909,8 +921,11 @@ class Detector:
             self._snap_hands = False
         h = self._hands.update(t, p.hands_at)
         before = self._support.at
-        s = self._support.update(t, p.support_at)
-        if before is not None and s == p.support_at and s != before and not p.knees:
+        at = self._steady_knees(p) if p.knees else p.support_at
+        if not p.knees:
+            self._knees_seen, self._knees_off = None, (0.0, 0.0)
+        s = self._support.update(t, at)
+        if before is not None and s == at and s != before and not p.knees:
             # The toes jumped: a foot lifted or put down. The CoP's shift from the load
             # moving onto the other contacts is no rep and no sag. (Knees and shins are
             # long patches whose centre jumps as they split and merge with the rep.)
@@ -932,6 +947,31 @@ class Detector:
         while self._recent_u and self._recent_u[0][0] < t - 2.0:
             self._recent_u.popleft()
         return self.u
+
+    def _steady_knees(self, p: Pattern) -> Point:
+        """The knees' centre, less the jumps of patches splitting, merging, coming and going.
+
+        A patch that splits off the knees and shins (or joins them again), or the feet's
+        tips touching behind them, moves the knee patches' centre by up to 4 cm while the
+        body stays where it was: at the frame the support's patches change, that jump is
+        taken out (and stays out: the knees are where they were)."""
+        raw = p.support_at
+        big = max(c.area_cm2 for c in p.support)
+        parts = (len(p.support), sum(c.area_cm2 >= KNEE_PATCH_SHARE * big for c in p.support))
+        seen = self._knees_seen
+        cur = self.current
+        if cur is None or not cur.announced:
+            # (getting into position moves the knees themselves: the set's own patches
+            # are where it is measured from)
+            self._knees_off = (0.0, 0.0)
+        elif seen is not None and parts != seen[1]:
+            jump = (raw[0] - seen[0][0], raw[1] - seen[0][1])
+            if math.hypot(*jump) <= KNEE_JUMP_MAX_MM:
+                off = self._knees_off
+                self._knees_off = (off[0] + jump[0], off[1] + jump[1])
+        self._knees_seen = (raw, parts)
+        off = self._knees_off
+        return (raw[0] - off[0], raw[1] - off[1])
 
     def _cop_cut_given_back(self, t: float, p: Pattern) -> Point:
         """The CoP of the body's contacts, with the part of a re-placed palm that lies
@@ -1595,6 +1635,11 @@ class Detector:
                 if len(after) >= cfg.baseline_reps:
                     tops = [r.top_u for r in after[: cfg.baseline_reps]]
                     cur.baseline_u = statistics.median(tops)
+                    if max(tops) - min(tops) >= cfg.pike_threshold_u:
+                        # Tops a pike apart: the hips went up or sagged on the way, and the
+                        # mean of the two is neither. The first is the plank the set opened
+                        # with, before any rep could tire the person.
+                        cur.baseline_u = tops[0]
                     cur.baseline_from = "reps"
                     cur.baseline_t = t
         if self._hand_fit is None and cur.baseline_u is not None and len(self._pairs) >= 10:
@@ -1677,7 +1722,12 @@ class Detector:
             # (mid-rep a new line would re-judge the palms on the spot: it waits for the top)
             return
         self._line_fresh = False
-        line = self._line.line()
+        # (a slope learnt over less than a usual rep's swing is extrapolated to the bottom:
+        # a partial rep's palms, still settling after a move, would set how a full rep's
+        # must roll, and a wrong line keeps the next reps' frames from mending it)
+        assert self.current is not None
+        median = self.current.median_depth()
+        line = self._line.line(LINE_SWING_SHARE * median if median else 0.0)
         if line is not None:
             self._hand_fit = line
             self._slope_known = True

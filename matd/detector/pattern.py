@@ -161,6 +161,9 @@ def _along(c: Contact, axis: Point) -> float:
 # A knee alone measures up to about this long along the body (its pressure smeared over the
 # cells); a longer patch is a knee with its shin behind it.
 KNEE_ALONE_MAX_MM = 220.0
+# Support patches smaller than this share of the largest, in a knee push-up, are the feet's
+# tips behind the knees: no part of where the body pivots.
+KNEE_PATCH_SHARE = 0.5
 
 # Of two palms at least one lies whole on the mat: no smaller than a child's palm on the
 # cells (about 80 cm²). A cat's or dog's paws, even a big dog's, read 40-60 cm².
@@ -325,7 +328,12 @@ class PatternFinder:
             # all the support's cells are, which that does not move (the mean of the
             # patches' centres jumps toward the feet behind them, and u with it). Toes are
             # small and alike: their patches' centres are steadier than their cells.
-            support_at = _area_centre(support)
+            # The tips of the feet behind them are small, faint patches that come and go
+            # with the rep: counted, their leverage would jump u by as much as a sag.
+            big = max(c.area_cm2 for c in support)
+            support_at = _area_centre(
+                tuple(c for c in support if c.area_cm2 >= KNEE_PATCH_SHARE * big)
+            )
         pattern = Pattern(
             knees=knees,
             hands=hands,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from matd.config import DetectorConfig
 from matd.detector.pattern import PatternFinder
 
@@ -104,3 +106,15 @@ def test_a_heavy_persons_palms_on_a_coarse_grid_are_a_plank() -> None:
 def test_a_seat_is_still_no_palm() -> None:
     """Buttocks and thighs read 700 cm² and more: far past the largest palm."""
     assert PatternFinder(DetectorConfig()).find(toes_frame(700.0, 650.0, weight=800.0)) is None
+
+
+def test_the_feet_tips_behind_knees_do_not_move_where_the_knees_are() -> None:
+    """The tips of the feet touch faintly behind the knees, and come and go with the rep:
+    the knees' place (u's origin) stays where the knee patches are."""
+    base = knees_frame(600.0, 0.55)
+    with_feet = [*base, contact(base[2].centroid[0] - 350.0, 400.0, 10.0, 30, 60, 50)]
+    alone = PatternFinder(DetectorConfig()).find(base)
+    found = PatternFinder(DetectorConfig()).find(with_feet)
+    assert alone is not None and found is not None and found.knees
+    assert len(found.support) == 3
+    assert math.dist(found.support_at, alone.support_at) < 1.0
