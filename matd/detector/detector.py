@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from matd.config import DetectorConfig
 from matd.detector.events import Event, make_event
-from matd.detector.pattern import KNEE_PATCH_SHARE, Pattern, PatternFinder, Point
+from matd.detector.pattern import Pattern, PatternFinder, Point, knee_patches
 from matd.features import Features
 
 IDLE, OCCUPIED, PLANK, SET = "idle", "occupied", "plank", "set"
@@ -956,8 +956,7 @@ class Detector:
         body stays where it was: at the frame the support's patches change, that jump is
         taken out (and stays out: the knees are where they were)."""
         raw = p.support_at
-        big = max(c.area_cm2 for c in p.support)
-        parts = (len(p.support), sum(c.area_cm2 >= KNEE_PATCH_SHARE * big for c in p.support))
+        parts = (len(p.support), len(knee_patches(p.support)))
         seen = self._knees_seen
         cur = self.current
         if cur is None or not cur.announced:

@@ -10,6 +10,7 @@ orientations, and the candidate that fits the push-up anatomy best wins.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from matd.config import DetectorConfig
@@ -164,6 +165,14 @@ KNEE_ALONE_MAX_MM = 220.0
 # Support patches smaller than this share of the largest, in a knee push-up, are the feet's
 # tips behind the knees: no part of where the body pivots.
 KNEE_PATCH_SHARE = 0.5
+
+
+def knee_patches(support: Sequence[Contact]) -> tuple[Contact, ...]:
+    """The patches of a knee push-up's support that the body pivots on: the knees (and
+    shins), not the faint tips of the feet behind them."""
+    big = max(c.area_cm2 for c in support)
+    return tuple(c for c in support if c.area_cm2 >= KNEE_PATCH_SHARE * big)
+
 
 # Of two palms at least one lies whole on the mat: no smaller than a child's palm on the
 # cells (about 80 cm²). A cat's or dog's paws, even a big dog's, read 40-60 cm².
@@ -330,10 +339,7 @@ class PatternFinder:
             # small and alike: their patches' centres are steadier than their cells.
             # The tips of the feet behind them are small, faint patches that come and go
             # with the rep: counted, their leverage would jump u by as much as a sag.
-            big = max(c.area_cm2 for c in support)
-            support_at = _area_centre(
-                tuple(c for c in support if c.area_cm2 >= KNEE_PATCH_SHARE * big)
-            )
+            support_at = _area_centre(knee_patches(support))
         pattern = Pattern(
             knees=knees,
             hands=hands,
