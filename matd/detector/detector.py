@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 
 from matd.config import DetectorConfig
 from matd.detector.events import Event, make_event
-from matd.detector.pattern import Pattern, PatternFinder, Point, knee_patches
+from matd.detector.pattern import (
+    SHORT_REACH_HOLD,
+    Pattern,
+    PatternFinder,
+    Point,
+    knee_pieces,
+)
 from matd.features import Features
 
 IDLE, OCCUPIED, PLANK, SET = "idle", "occupied", "plank", "set"
@@ -223,6 +229,12 @@ BODY_LOAD_TAU_S = 2.0
 CUT_LEARN_S = 3.0
 # Less lost than this share of the body's load is heave and noise: nothing is given back.
 CUT_MIN_SHARE = 0.03
+# The reading of a held load creeps up (the foam under the cells gives): over a plank the
+# load before a palm's lift is followed this long, and its climb carried on past the lift.
+CREEP_SPAN_S = 4.0
+# A rep's load that climbed (or fell) this much of its range from start to end is creeping,
+# not heaving: its heave is taken about that climb.
+CREEP_RANGE_SHARE = 0.6
 # At most this much of the palm's own load (a palm put down at least half on the mat).
 CUT_MAX_RATIO = 1.0
 # A palm put down on cells that read it heavier than the old ones: at most this much of
@@ -626,6 +638,7 @@ class Detector:
             hands_near=self._hands.at if cur else None,
             # Hysteresis: a palm half off the mat's edge or a lean mid-set moves the share.
             share_margin=self.cfg.hold_share_margin if announced else 0.0,
+            lean_margin=SHORT_REACH_HOLD if cur is not None and cur.knees else 0.0,
         )
         if pattern is not None and cur is not None and pattern.knees != cur.knees:
             # Resting on the knees mid-set is the pattern gone (SIGNALS.md); before the set
@@ -852,6 +865,7 @@ class Detector:
         self._pattern_went = False  # (not just a palm up: a knee rest, say)
         self._load_lo = math.inf
         self._load_hi = 0.0
+        self._rep_loads: list[tuple[float, float]] = []  # the load through the rep so far
         self._top_loads: deque[tuple[float, float]] = deque()
         self._recent_u: deque[tuple[float, float]] = deque()
         self._unconfirmed: Event | None = None
@@ -869,9 +883,12 @@ class Detector:
         self._sag_in_u = 0.0  # how far the hips' sag has moved u now, as the palms tell
         self._body_load = _Smoother(BODY_LOAD_TAU_S)
         self._body_seen: deque[tuple[float, float]] = deque()
+        self._body_raw: deque[tuple[float, float]] = deque()  # unsmoothed, for its trend
         # A palm re-placed over the edge: the body's load before its lift, and since it is
         # down again the load lost and the palm's own load, followed (each a mean so far).
         self._cut_ref: float | None = None
+        self._cut_creep = 0.0  # how fast the reading of that load was creeping up, N/s
+        self._cut_ref_t = 0.0  # when the body's load was `_cut_ref`
         self._cut_since = 0.0
         self._cut_t = 0.0
         self._cut_lost = 0.0
@@ -904,6 +921,7 @@ class Detector:
         self._peak_u = max(after)
         self._going_down = self.u - top_u >= self.cfg.rep_enter_u
         self._load_lo = self._load_hi = self.load
+        self._rep_loads = [(self.t, self.load)]
 
     def _axis(self) -> Point:
         h, s = self._hands.at, self._support.at
@@ -956,7 +974,7 @@ class Detector:
         body stays where it was: at the frame the support's patches change, that jump is
         taken out (and stays out: the knees are where they were)."""
         raw = p.support_at
-        parts = (len(p.support), len(knee_patches(p.support)))
+        parts = knee_pieces(p.support)
         seen = self._knees_seen
         cur = self.current
         if cur is None or not cur.announced:
@@ -988,6 +1006,8 @@ class Detector:
         # (a palm on the mat, put down mid-set: misread by less than reps heave the load)
         on_mat_mid_set = misread and palm is not None and not palm.at_edge and self._cut_reps
         ref, at = self._cut_ref, self._cut_at
+        if ref is not None:
+            ref += self._cut_creep * (t - self._cut_ref_t)
         if palm is not None and ref is not None and t - self._cut_since <= CUT_LEARN_S:
             self._cut_at = palm.centroid
             # (the means over the frames so far, each weighed by the time it stood for)
@@ -1030,7 +1050,33 @@ class Detector:
         self._body_seen.append((t, self._body_load.update(t, body)))
         while t - self._body_seen[0][0] > 2 * PALMS_BEFORE_S:
             self._body_seen.popleft()
+        self._body_raw.append((t, body))
+        while t - self._body_raw[0][0] > CREEP_SPAN_S + PALMS_BEFORE_S:
+            self._body_raw.popleft()
         return cop
+
+    def _creep_before(self, lead: float) -> tuple[float, float] | None:
+        """The body's load at `lead` and how fast its reading climbed, N/s, from a straight
+        line through the `CREEP_SPAN_S` before: a held plank's sensor creeping up.
+
+        Only over a hold: a rep's heave tilts a line through a few seconds of reps more
+        than creep does. None where there is no such hold, or the reading did not climb."""
+        cur = self.current
+        assert cur is not None
+        since = lead - CREEP_SPAN_S
+        if cur.reps and cur.reps[-1].t >= since - self.cfg.rep_max_s:
+            return None
+        pts = [(tt, v) for tt, v in self._body_raw if since <= tt <= lead]
+        if len(pts) < 10 or pts[-1][0] - pts[0][0] < 0.8 * CREEP_SPAN_S:
+            return None
+        n = len(pts)
+        mt = sum(tt for tt, _ in pts) / n
+        mv = sum(v for _, v in pts) / n
+        stt = sum((tt - mt) ** 2 for tt, _ in pts)
+        slope = sum((tt - mt) * (v - mv) for tt, v in pts) / stt
+        if slope <= 0.0:
+            return None
+        return mv + slope * (lead - mt), slope
 
     def _pivoted_mm(self) -> float:
         """How far the toes rolled toward the hands from the top to the deepest point of
@@ -1081,12 +1127,17 @@ class Detector:
                 lead = self._u_seen_t - PALMS_BEFORE_S
                 before = [v for (tt, v) in self._body_seen if tt <= lead]
                 self._cut_ref = before[-1] if before else self._body_seen[0][1]
+                self._cut_ref_t, self._cut_creep = lead, 0.0
+                creep = self._creep_before(lead)
+                if creep is not None:
+                    self._cut_ref, self._cut_creep = creep
                 # (followed from the set's start or the last lift, the body's load needs a
                 # few seconds to be its own and not the person still settling onto the mat:
                 # a palm on the mat is judged misread only against a load followed that long)
                 self._cut_settled = self._body_since <= lead - 2 * BODY_LOAD_TAU_S
                 self._body_load.reset()
                 self._body_seen.clear()
+                self._body_raw.clear()
             self._cut_since = self._cut_t = t
             self._cut_lost = self._cut_palm = self._cut_ratio = 0.0
             self._cut_reps = bool(cur.reps)
@@ -1111,6 +1162,7 @@ class Detector:
             return []
         self._load_lo = min(self._load_lo, self.load)
         self._load_hi = max(self._load_hi, self.load)
+        self._rep_loads.append((t, self.load))
         left = p.left_share()
         if left is not None:
             cur.left_share_sum += left
@@ -1234,7 +1286,8 @@ class Detector:
                 # (nor while the pattern was still forming: the load still rising as the
                 # person settles onto the mat)
                 since = max(self._top_t, cur.start_t + CANDIDATE_SETTLE_S)
-                own = [x for tt, x in loads if tt >= since] or [self.load]
+                self._rep_loads = [(tt, x) for tt, x in loads if tt >= since] or [(t, self.load)]
+                own = [x for _, x in self._rep_loads]
                 self._load_lo, self._load_hi = min(own), max(own)
             elif u - self._top_u <= 0.5 * cfg.rep_enter_u:
                 # At the top u itself is the top level: it follows a sag or a recovery.
@@ -1289,7 +1342,7 @@ class Detector:
         settled = cur.announced or self._left_t - cur.start_t >= CANDIDATE_SETTLE_S
         # Lowering and raising a body takes vertical force: the total load swings. Breathing
         # in a plank moves u as much as a shallow rep, but not the load.
-        heave = (self._load_hi - self._load_lo) / max(self._load_hi, 1.0)
+        heave = self._rep_heave()
         if not near_top:
             swing = self._peak_u - u  # the top it left from is stale: measure the way back
         like_the_others = median is not None and swing >= 0.5 * median
@@ -1607,8 +1660,32 @@ class Detector:
             return False
         return max(recent) - min(recent) <= HOLD_RANGE_U
 
+    def _rep_heave(self) -> float:
+        """How far the load heaved through the rep, as a share of it: its range, or where
+        the load only climbed (or fell) from the rep's start to its end, its range about
+        that straight line.
+
+        A foam sensor under a held load creeps: the reading can climb by a tenth in a few
+        seconds of a plank, steadily, which is as much range as a rep's heave, though the
+        load never rose and fell. A rep's heave peaks inside it (the body stopped at the
+        bottom), and is told back at the top before the load has settled: a line to its
+        end would cut that heave short."""
+        hi = max(self._load_hi, 1.0)
+        span = self._load_hi - self._load_lo
+        raw = span / hi
+        loads = self._rep_loads
+        if len(loads) < 3 or loads[-1][0] <= loads[0][0]:
+            return raw
+        (t0, x0), (t1, x1) = loads[0], loads[-1]
+        if abs(x1 - x0) < CREEP_RANGE_SHARE * span:
+            return raw
+        slope = (x1 - x0) / (t1 - t0)
+        off = [x - x0 - slope * (tt - t0) for tt, x in loads]
+        return min(raw, (max(off) - min(off)) / hi)
+
     def _restart_top(self, u: float, t: float, u_seen: float | None = None) -> None:
         self._load_lo = self._load_hi = self.load
+        self._rep_loads = [(t, self.load)]
         self._top_loads.clear()
         self._going_down = False
         self._top_u, self._top_t = u, t

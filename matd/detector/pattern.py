@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from matd.config import DetectorConfig
 from matd.features import Contact
@@ -34,6 +34,9 @@ class Pattern:
     hands_load: float
     support_load: float
     stray_load: float  # load on contacts that are neither hands nor support
+    # The feet's tips behind a knee push-up's knees, too faint to count as support: their
+    # load is the body's, so they stay in its CoP (see `PatternFinder.find`).
+    feet: tuple[Contact, ...] = ()
 
     @property
     def hands_share(self) -> float:
@@ -47,7 +50,7 @@ class Pattern:
 
     def cop_with(self, contact: Contact | None, factor: float) -> Point:
         """`cop` with one contact's load taken `factor` times (a part of it the mat lost)."""
-        parts = self.hands + self.support
+        parts = self.hands + self.support + self.feet
         loads = [c.load_n * factor if c is contact else c.load_n for c in parts]
         load = sum(loads) or 1e-9
         return (
@@ -165,6 +168,12 @@ KNEE_ALONE_MAX_MM = 220.0
 # Support patches smaller than this share of the largest, in a knee push-up, are the feet's
 # tips behind the knees: no part of where the body pivots.
 KNEE_PATCH_SHARE = 0.5
+# Where the feet rest behind the knees: up to a long shin and foot back, and a little
+# wider than the knees on either side.
+FEET_BEHIND_MM = 550.0
+# A piece split off a knee or a shin lies within a few cells of it.
+KNEE_PIECE_GAP_MM = 80.0
+FEET_SIDE_MM = 120.0
 
 
 def knee_patches(support: Sequence[Contact]) -> tuple[Contact, ...]:
@@ -172,6 +181,20 @@ def knee_patches(support: Sequence[Contact]) -> tuple[Contact, ...]:
     shins), not the faint tips of the feet behind them."""
     big = max(c.area_cm2 for c in support)
     return tuple(c for c in support if c.area_cm2 >= KNEE_PATCH_SHARE * big)
+
+
+def knee_pieces(support: Sequence[Contact]) -> tuple[int, int]:
+    """How many knee patches there are, and how many smaller pieces lie right by them
+    (split off a knee or shin): what changes when the knees' patches split and merge.
+    The feet's tips a shin's length behind, crossing in and out of the support from frame
+    to frame as their load flickers about the share that counts, are no piece of them."""
+    knees = knee_patches(support)
+    pieces = sum(
+        1
+        for c in support
+        if c not in knees and min(_bbox_gap(c, k) for k in knees) <= KNEE_PIECE_GAP_MM
+    )
+    return len(knees), pieces
 
 
 # Of two palms at least one lies whole on the mat: no smaller than a child's palm on the
@@ -187,6 +210,10 @@ FAR_KNEES_SHARE = 0.04
 # the body leans onto the palms.
 SHORT_REACH_MM = 490.0
 SHORT_REACH_SHARE = 0.54
+# Once such a knee push-up has begun (its pattern seen leaning that far), its tops hold it
+# while the set is still to be announced: they lean least, as little as 52.6% on the
+# palms, where all fours carries at most 51%.
+SHORT_REACH_HOLD = 0.02
 
 
 def _lateral_spread(contacts: tuple[Contact, ...], axis: Point) -> float:
@@ -210,6 +237,26 @@ def _knee_reach(hands_at: Point, support: tuple[Contact, ...], axis: Point) -> f
     return best
 
 
+def _feet_behind(p: Pattern, faint: list[Contact]) -> tuple[Contact, ...]:
+    """The faint contacts that lie where a knee push-up's feet rest: behind the knees, no
+    further than a shin, no wider than the knees.
+
+    The feet's tips carry a few per cent of the load, near the share a contact needs to
+    count at all: as they cross it from frame to frame, their leverage behind the knees
+    would jump the CoP (and u, by as much as a sag) if only the contacts that count were
+    in it."""
+    ax, ay = p.axis
+    sx, sy = p.support_at
+    half_width = _lateral_spread(p.support, p.axis) / 2 + FEET_SIDE_MM
+    out = []
+    for c in faint:
+        dx, dy = c.centroid[0] - sx, c.centroid[1] - sy
+        along = dx * ax + dy * ay
+        if -FEET_BEHIND_MM <= along <= 0.0 and abs(-ay * dx + ax * dy) <= half_width:
+            out.append(c)
+    return tuple(out)
+
+
 class PatternFinder:
     """Finds the push-up pattern in a frame's contacts, with thresholds from config."""
 
@@ -223,11 +270,14 @@ class PatternFinder:
         allow_one_hand: bool = False,
         hands_near: Point | None = None,
         share_margin: float = 0.0,
+        lean_margin: float = 0.0,
     ) -> Pattern | None:
         """The best pattern among the contacts, or None. In a set, `allow_one_hand` lets a
         palm be lifted for a moment, `share_margin` widens the hands' share limits (a set
-        in progress is held by a looser test than the one that started it), and
-        `hands_near` (where the palms were) breaks ties toward continuity."""
+        in progress is held by a looser test than the one that started it),
+        `lean_margin` does so for the lean that tells a short person's knee push-up from
+        all fours alone (a knee push-up begun holds at its top), and `hands_near` (where
+        the palms were) breaks ties toward continuity."""
         total = sum(c.load_n for c in contacts)
         if total <= 0:
             return None
@@ -240,7 +290,9 @@ class PatternFinder:
         for cut in range(1, len(ordered)):
             low, high = tuple(ordered[:cut]), tuple(ordered[cut:])
             for hands, support in ((low, high), (high, low)):
-                found = self._candidate(hands, support, total, allow_one_hand, share_margin)
+                found = self._candidate(
+                    hands, support, total, allow_one_hand, share_margin, lean_margin
+                )
                 if found is None:
                     continue
                 score = found[0]
@@ -248,7 +300,14 @@ class PatternFinder:
                     score -= math.dist(found[1].hands_at, hands_near) / 500.0
                 if best is None or score > best[0]:
                     best = (score, found[1])
-        return best[1] if best else None
+        if best is None:
+            return None
+        pattern = best[1]
+        if pattern.knees:
+            feet = _feet_behind(pattern, [c for c in limbs if c not in significant])
+            if feet:
+                pattern = replace(pattern, feet=feet)
+        return pattern
 
     def _candidate(
         self,
@@ -257,6 +316,7 @@ class PatternFinder:
         total: float,
         allow_one_hand: bool,
         share_margin: float,
+        lean_margin: float,
     ) -> tuple[float, Pattern] | None:
         cfg = self.cfg
         if len(hands) > 2 or len(support) > 4:  # knees, shins and the feet behind them
@@ -320,7 +380,8 @@ class PatternFinder:
             if reach < cfg.knee_reach_min_m * 1000 and not (
                 # (held by the set's looser share like the other limits: at the top of a
                 # short person's knee push-up the palms carry least)
-                reach >= SHORT_REACH_MM and share >= SHORT_REACH_SHARE - share_margin
+                reach >= SHORT_REACH_MM
+                and share >= SHORT_REACH_SHARE - max(share_margin, lean_margin)
             ):
                 return None  # knees under the hips: kneeling on all fours, not a knee push-up
             if reach >= FAR_KNEES_MM:

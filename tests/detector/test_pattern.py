@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from matd.config import DetectorConfig
-from matd.detector.pattern import PatternFinder
+from matd.detector.pattern import SHORT_REACH_HOLD, PatternFinder, knee_pieces
 
 from .synthetic import contact
 
@@ -47,6 +47,16 @@ def test_a_short_persons_knee_push_up_in_progress_holds_at_its_top() -> None:
     assert PatternFinder(cfg).find(frame) is None
     held = PatternFinder(cfg).find(frame, share_margin=cfg.hold_share_margin)
     assert held is not None and held.knees
+
+
+def test_a_short_persons_knee_push_up_begun_holds_at_its_top_before_it_is_a_set() -> None:
+    """Before the set is announced, the knee push-up begun (seen leaning onto the palms)
+    holds at a top that leans least (52.7% on the palms); all fours (51% at most) never."""
+    finder = PatternFinder(DetectorConfig())
+    assert finder.find(knees_frame(510.0, 0.527)) is None
+    held = finder.find(knees_frame(510.0, 0.527), lean_margin=SHORT_REACH_HOLD)
+    assert held is not None and held.knees
+    assert finder.find(knees_frame(510.0, 0.51), lean_margin=SHORT_REACH_HOLD) is None
 
 
 def test_all_fours_as_far_from_the_palms_but_sitting_back_is_not() -> None:
@@ -118,3 +128,33 @@ def test_the_feet_tips_behind_knees_do_not_move_where_the_knees_are() -> None:
     assert alone is not None and found is not None and found.knees
     assert len(found.support) == 3
     assert math.dist(found.support_at, alone.support_at) < 1.0
+
+
+def test_faint_feet_tips_behind_the_knees_stay_in_the_cop() -> None:
+    """The feet's tips behind a light person's knees carry too little to count as support
+    in some frames and enough in others: their load is the body's either way, so the CoP
+    u is read from keeps it (a bottle by the palms is no part of it)."""
+    base = knees_frame(600.0, 0.55)
+    knee_x = base[2].centroid[0]
+    tips = [contact(knee_x - 330.0, y, 4.0, 30, 60, 50) for y in (330.0, 470.0)]
+    bottle = contact(1600.0, 900.0, 4.0, 40, 70, 70)
+    found = PatternFinder(DetectorConfig()).find([*base, *tips, bottle])
+    assert found is not None and found.knees
+    assert len(found.support) == 2 and len(found.feet) == 2
+    body = [*base, *tips]
+    load = sum(c.load_n for c in body)
+    expect = (
+        sum(c.cop[0] * c.load_n for c in body) / load,
+        sum(c.cop[1] * c.load_n for c in body) / load,
+    )
+    assert math.dist(found.cop, expect) < 1e-6
+
+
+def test_only_pieces_right_by_the_knees_are_a_split_of_them() -> None:
+    base = knees_frame(600.0, 0.55)
+    knee_x = base[2].centroid[0]
+    tip = contact(knee_x - 330.0, 400.0, 10.0, 30, 60, 50)
+    piece = contact(knee_x - 200.0, 320.0, 10.0, 40, 50, 50)  # just past the shin's end
+    assert knee_pieces(base[2:]) == (2, 0)
+    assert knee_pieces([*base[2:], tip]) == (2, 0)
+    assert knee_pieces([*base[2:], tip, piece]) == (2, 1)
