@@ -171,9 +171,9 @@ KNEE_PATCH_SHARE = 0.5
 # Where the feet rest behind the knees: up to a long shin and foot back, and a little
 # wider than the knees on either side.
 FEET_BEHIND_MM = 550.0
+FEET_SIDE_MM = 120.0
 # A piece split off a knee or a shin lies within a few cells of it.
 KNEE_PIECE_GAP_MM = 80.0
-FEET_SIDE_MM = 120.0
 
 
 def knee_patches(support: Sequence[Contact]) -> tuple[Contact, ...]:
@@ -239,7 +239,7 @@ def _knee_reach(hands_at: Point, support: tuple[Contact, ...], axis: Point) -> f
 
 def _feet_behind(p: Pattern, faint: list[Contact]) -> tuple[Contact, ...]:
     """The faint contacts that lie where a knee push-up's feet rest: behind the knees, no
-    further than a shin, no wider than the knees.
+    further than a shin and foot, and little wider than the knees.
 
     The feet's tips carry a few per cent of the load, near the share a contact needs to
     count at all: as they cross it from frame to frame, their leverage behind the knees
