@@ -36,6 +36,9 @@ MAX_SUPPORT_JUMP_MM = 250.0
 # A patch splitting off the knees, or the feet's tips coming and going, moves the knees'
 # centre by up to about this much; a bigger jump is the knees put down elsewhere.
 KNEE_JUMP_MAX_MM = 60.0
+# ... and by a few centimetres at once: less is the knees' own jitter from frame to frame,
+# which taken out at each of a few hundred changes walks their centre away.
+KNEE_JUMP_MIN_MM = 20.0
 # After the pattern was lost this long (a palm in the air), a rep in progress starts over.
 RESUME_AFTER_S = 0.1
 # ...and the palm put back needs this long before u means anything again.
@@ -983,7 +986,7 @@ class Detector:
             self._knees_off = (0.0, 0.0)
         elif seen is not None and parts != seen[1]:
             jump = (raw[0] - seen[0][0], raw[1] - seen[0][1])
-            if math.hypot(*jump) <= KNEE_JUMP_MAX_MM:
+            if KNEE_JUMP_MIN_MM <= math.hypot(*jump) <= KNEE_JUMP_MAX_MM:
                 off = self._knees_off
                 self._knees_off = (off[0] + jump[0], off[1] + jump[1])
         self._knees_seen = (raw, parts)
