@@ -262,6 +262,12 @@ SAG_LEARN_AT_TOP_S = 0.2
 # over their roll to be read: less is mostly the palms' noise)
 SAG_LEARN_ROLL = 1.0
 HELD_MIN_REPS = 3
+# A lesser shift of the palms (sag_hand_held) counts toward a sag only if it rose by this
+# share of itself within HELD_RISE_S: a sag's shift comes on in under half a second, while
+# the palms' own centre wanders by a few millimetres over seconds (held out 55's case 158:
+# 3 mm over 2.5 s in a good-form knee set).
+HELD_RISE_S = 1.0
+HELD_RISE_SHARE = 0.6
 # The palms' centre this far from where it was before a palm went up: that palm was put
 # down elsewhere (a palm moved 2 cm moves their centre 1 cm), not just lifted.
 PALM_MOVED_MM = 10.0
@@ -854,6 +860,7 @@ class Detector:
         self._slope_known = False
         self._u_alone_since: float | None = None
         self._hand_weak_since: float | None = None
+        self._palm_shifts: deque[tuple[float, float]] = deque()  # (t, ev_h) over HELD_RISE_S
         self._drift_t: float | None = None
         self._u_seen_t: float | None = None
         # Frames that came without u (a palm up), as opposed to frames lost on the wire:
@@ -1906,8 +1913,17 @@ class Detector:
         # (a lesser shift is weighed only against a line that more than the baseline's reps
         # have shown: palms that roll less on the third rep than on the first two are no sag)
         guessed = self._roll_unknown
+        shifts = self._palm_shifts
+        shifts.append((t, ev_h))
+        while shifts[0][0] < t - HELD_RISE_S:
+            shifts.popleft()
         if mid_rep and ev_h >= cfg.sag_hand_held and len(cur.reps) >= HELD_MIN_REPS and not guessed:
-            self._hand_weak_since = self._hand_weak_since if self._hand_weak_since else t
+            # (a lesser shift counts only if it came on as a sag's does, within a second:
+            # the palms' own centre wanders by a few millimetres, slowly)
+            if self._hand_weak_since is None:
+                risen = ev_h - min(v for _, v in shifts)
+                if risen >= HELD_RISE_SHARE * cfg.sag_hand_held:
+                    self._hand_weak_since = t
         else:
             self._hand_weak_since = None
         palms_alone = (
@@ -1931,6 +1947,10 @@ class Detector:
         # In a plank breathing sways u by up to 0.02 for seconds: there it takes a deeper
         # drop, held longer than half a breath.
         plank = not cur.reps
+        if plank and self._going_down:
+            # In a plank the top is a breath's low, gone by: u rising past it is no rep's
+            # way down hiding the hips, and says how they are now.
+            ev_u = min(ev_u, max(cur.baseline_u - u, 0.0) / self.sag_threshold)
         alone_u = cfg.sag_u_alone * (PLANK_U_ALONE_FACTOR if plank else 1.0)
         alone_s = PLANK_U_ALONE_S if plank else cfg.sag_u_alone_s
         deep_top = ev_u >= alone_u and drop <= SAG_DEEPEST_U

@@ -803,3 +803,32 @@ def test_the_knees_own_jitter_is_not_taken_out_of_their_centre(seed: int, tmp_pa
     good-form set). A split moves the centre by centimetres at once."""
     truth, _ = _good_form_counted_exactly(seed, tmp_path)
     assert truth["sets"][0]["knees"]
+
+
+def test_a_breath_rising_past_the_plank_baseline_is_no_sag(tmp_path: Path) -> None:
+    """Held out 55's case 122: a plank whose u sways 0.034 with the breath. A breath's low
+    (0.015 under the baseline) was taken as the top, and as u rose 0.03 from it, past the
+    baseline, the palms' line (taught by the sway alone) was stretched to read a 3.5 mm
+    shift: the two together told a sag, though u stood above the baseline. In a plank a
+    rise in u says how the hips are now; it hides no drop the way a rep's way down does."""
+    truth, events = _events(124000617, tmp_path)
+    assert truth["scenario"] == "random:plank"
+    assert [s["sag_episodes"] for s in truth["sets"]] == [[]]
+    kinds = [e["event_type"] for e in events]
+    assert kinds.count("set_started") == 1, kinds
+    assert "sag_started" not in kinds, kinds
+
+
+def test_palms_wandering_a_few_millimetres_are_no_sag(tmp_path: Path) -> None:
+    """Held out 55's case 158: in a set of knee push-ups, good form, the palms' own centre
+    wandered 3 mm toward the wrists over one rep (SIGNALS.md puts a sag's shift at 5 to 20
+    mm), and held there a quarter second mid-rep: a sag was told with u at the baseline.
+    A lesser shift that holds must be more than the palms wander. The sag in the set of
+    full push-ups before it is still told."""
+    truth, events = _events(124000689, tmp_path)
+    first, knees = truth["sets"]
+    assert first["sag_episodes"] and not knees["sag_episodes"] and knees["knees"]
+    sags = [e["set_id"] for e in events if e["event_type"] == "sag_started"]
+    assert sags == [1], sags
+    counted = [e["reps"] for e in events if e["event_type"] == "set_ended"]
+    assert counted == [len(s["reps"]) for s in truth["sets"]]
