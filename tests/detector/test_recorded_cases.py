@@ -821,7 +821,7 @@ def test_a_breath_rising_past_the_plank_baseline_is_no_sag(tmp_path: Path) -> No
 
 def test_palms_wandering_a_few_millimetres_are_no_sag(tmp_path: Path) -> None:
     """Held out 55's case 158: in a set of knee push-ups, good form, the palms' own centre
-    wandered 3 mm toward the wrists over one rep (SIGNALS.md puts a sag's shift at 5 to 20
+    wandered 3 mm toward the wrists over 2.5 s (SIGNALS.md puts a sag's shift at 5 to 20
     mm), and held there a quarter second mid-rep: a sag was told with u at the baseline.
     A lesser shift that holds must be more than the palms wander. The sag in the set of
     full push-ups before it is still told."""
