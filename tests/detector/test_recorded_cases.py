@@ -31,17 +31,22 @@ def _piked_set_without_sag(seed: int, tmp_path: Path) -> tuple[dict, list[str]]:
     return true_set, kinds
 
 
-def test_a_plank_swaying_with_the_breath_is_no_sag(tmp_path: Path) -> None:
-    """Tune 2's case 75: a plank whose u sways 0.028 with the breath on its mat; its
-    baseline (the plank's first 2 s) sits mid-sway, and as a breath's trough fell 0.02
-    below it, the top still falling through was judged as a rep's end (palms read at the
-    current u, against a slope the sway had taught), and a sag began."""
-    truth, events = _events(6000168, tmp_path)
+def _good_form_plank(seed: int, tmp_path: Path) -> None:
+    """A recording of one plank with no sag in it: one set, and no sag told."""
+    truth, events = _events(seed, tmp_path)
     assert truth["scenario"] == "random:plank"
     assert [s["sag_episodes"] for s in truth["sets"]] == [[]]
     kinds = [e["event_type"] for e in events]
     assert kinds.count("set_started") == 1, kinds
     assert "sag_started" not in kinds, kinds
+
+
+def test_a_plank_swaying_with_the_breath_is_no_sag(tmp_path: Path) -> None:
+    """Tune 2's case 75: a plank whose u sways 0.028 with the breath on its mat; its
+    baseline (the plank's first 2 s) sits mid-sway, and as a breath's trough fell 0.02
+    below it, the top still falling through was judged as a rep's end (palms read at the
+    current u, against a slope the sway had taught), and a sag began."""
+    _good_form_plank(6000168, tmp_path)
 
 
 def test_reps_with_the_toes_half_over_the_edge_are_counted_from_their_heave(
@@ -811,12 +816,7 @@ def test_a_breath_rising_past_the_plank_baseline_is_no_sag(tmp_path: Path) -> No
     baseline, the palms' line (taught by the sway alone) was stretched to read a 3.5 mm
     shift: the two together told a sag, though u stood above the baseline. In a plank a
     rise in u says how the hips are now; it hides no drop the way a rep's way down does."""
-    truth, events = _events(124000617, tmp_path)
-    assert truth["scenario"] == "random:plank"
-    assert [s["sag_episodes"] for s in truth["sets"]] == [[]]
-    kinds = [e["event_type"] for e in events]
-    assert kinds.count("set_started") == 1, kinds
-    assert "sag_started" not in kinds, kinds
+    _good_form_plank(124000617, tmp_path)
 
 
 def test_palms_wandering_a_few_millimetres_are_no_sag(tmp_path: Path) -> None:
