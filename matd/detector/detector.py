@@ -873,8 +873,6 @@ class Detector:
         self._len_ref: float | None = None
         self._snap_hands = False
         self._pattern_went = False  # (not just a palm up: a knee rest, say)
-        self._load_lo = math.inf
-        self._load_hi = 0.0
         self._rep_loads: list[tuple[float, float]] = []  # the load through the rep so far
         self._top_loads: deque[tuple[float, float]] = deque()
         self._recent_u: deque[tuple[float, float]] = deque()
@@ -930,7 +928,6 @@ class Detector:
         after = [u for (tt, u) in window if tt >= top_t]
         self._peak_u = max(after)
         self._going_down = self.u - top_u >= self.cfg.rep_enter_u
-        self._load_lo = self._load_hi = self.load
         self._rep_loads = [(self.t, self.load)]
 
     def _axis(self) -> Point:
@@ -1170,8 +1167,6 @@ class Detector:
             # Whatever was being timed toward a sag was not seen meanwhile: time it afresh.
             self._below_since = self._u_alone_since = self._hand_weak_since = None
             return []
-        self._load_lo = min(self._load_lo, self.load)
-        self._load_hi = max(self._load_hi, self.load)
         self._rep_loads.append((t, self.load))
         left = p.left_share()
         if left is not None:
@@ -1297,8 +1292,6 @@ class Detector:
                 # person settles onto the mat)
                 since = max(self._top_t, cur.start_t + CANDIDATE_SETTLE_S)
                 self._rep_loads = [(tt, x) for tt, x in loads if tt >= since] or [(t, self.load)]
-                own = [x for _, x in self._rep_loads]
-                self._load_lo, self._load_hi = min(own), max(own)
             elif u - self._top_u <= 0.5 * cfg.rep_enter_u:
                 # At the top u itself is the top level: it follows a sag or a recovery.
                 self._top_level = u_seen
@@ -1680,10 +1673,13 @@ class Detector:
         load never rose and fell. A rep's heave peaks inside it (the body stopped at the
         bottom), and is told back at the top before the load has settled: a line to its
         end would cut that heave short."""
-        hi = max(self._load_hi, 1.0)
-        span = self._load_hi - self._load_lo
-        raw = span / hi
         loads = self._rep_loads
+        if not loads:
+            return 0.0
+        lo, top = min(x for _, x in loads), max(x for _, x in loads)
+        hi = max(top, 1.0)
+        span = top - lo
+        raw = span / hi
         if len(loads) < 3 or loads[-1][0] <= loads[0][0]:
             return raw
         (t0, x0), (t1, x1) = loads[0], loads[-1]
@@ -1694,7 +1690,6 @@ class Detector:
         return min(raw, (max(off) - min(off)) / hi)
 
     def _restart_top(self, u: float, t: float, u_seen: float | None = None) -> None:
-        self._load_lo = self._load_hi = self.load
         self._rep_loads = [(t, self.load)]
         self._top_loads.clear()
         self._going_down = False
